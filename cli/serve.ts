@@ -1,0 +1,94 @@
+/**
+ * `hipaa-remediator serve`: the webhook host. With AZURE_SUBSCRIPTION_ID it serves Azure;
+ * otherwise it starts the embedded sandbox, subscribes itself to the sandbox's Event Grid
+ * (validation handshake included) and, unless --no-demo, lets simulated users drift the
+ * seeded subscription so decisions can be watched as they happen.
+ */
+import { join } from 'node:path';
+import { healthcareSubscription, type SandboxChange } from '../sandbox/index.js';
+import { createRuntime, resolveHome } from '../shared/composition.js';
+import { loadConfig } from '../shared/config.js';
+import { createLogger } from '../shared/log.js';
+import type { ChangeResult } from '../shared/result.js';
+import { startWebhookServer } from '../shared/webhookServer.js';
+import { azureConnection, azureSubscriptions } from '../shared/arm/azure.js';
+import { startDrift } from './demo.js';
+import { formatResult, shortResource } from './output.js';
+import { openSandbox, readStateFile, SANDBOX_SERVICE_IDENTITY } from './sandboxSession.js';
+import { COMMON_OPTIONS, EXIT, parse, UsageError } from './usage.js';
+
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    ...COMMON_OPTIONS,
+    port: { type: 'string', default: '7071' },
+    sandbox: { type: 'string' },
+    'no-demo': { type: 'boolean', default: false },
+    'demo-interval': { type: 'string', default: '4000' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${values.port}`);
+  const demoInterval = Number(values['demo-interval']);
+  if (!Number.isInteger(demoInterval) || demoInterval < 250) throw new UsageError('--demo-interval must be an integer ≥ 250 (ms)');
+
+  const home = resolveHome(values.home);
+  const log = createLogger({ level: process.env['LOG_LEVEL'] ?? 'warn' });
+  const config = await loadConfig(values.config);
+  const azure = process.env['AZURE_SUBSCRIPTION_ID'] !== undefined;
+  const print = (line: string): void => {
+    process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
+  };
+  // The service's own writes come back as events; one line per such event is enough on a console.
+  const ownEvents = new Set<string>();
+  const onResult = (result: ChangeResult): void => {
+    if (result.decision === 'skipped' && result.reason?.includes('own identity') && result.eventId !== null) {
+      if (ownEvents.has(result.eventId)) return;
+      ownEvents.add(result.eventId);
+      if (ownEvents.size > 10_000) ownEvents.clear();
+      return print(`ignored  own change to ${shortResource(result.resourceId)} (no loop)  audit #${String(result.auditSeq)}`);
+    }
+    print(`decision ${formatResult(result)}`);
+  };
+
+  if (azure) {
+    const subscriptions = azureSubscriptions();
+    const runtime = createRuntime({ home, config, arm: azureConnection(), log, onResult, ...(subscriptions === undefined ? {} : { subscriptions }) });
+    const webhook = await startWebhookServer({ port, host: process.env['HIPAA_REMEDIATOR_LISTEN'] ?? '127.0.0.1', processBatch: (b) => runtime.pipeline.processBatch(b), log });
+    print(`serving Azure subscription ${process.env['AZURE_SUBSCRIPTION_ID']}: Event Grid webhook at ${webhook.url}`);
+    await untilSignal();
+    await webhook.close();
+    return EXIT.ok;
+  }
+
+  const state = values.sandbox === undefined ? healthcareSubscription() : await readStateFile(values.sandbox);
+  const session = await openSandbox(state);
+  const selfIds = new Set([...config.selfIds, SANDBOX_SERVICE_IDENTITY.objectId, SANDBOX_SERVICE_IDENTITY.appId]);
+  const runtime = createRuntime({ home, config: { ...config, selfIds }, arm: session.connection, log, subscriptions: session.subscriptions, onResult });
+  const webhook = await startWebhookServer({ port, processBatch: (b) => runtime.pipeline.processBatch(b), log });
+  session.sandbox.onChange((change: SandboxChange) => {
+    const who = change.caller.objectId === SANDBOX_SERVICE_IDENTITY.objectId ? 'hipaa-remediator (self)' : `${change.caller.principalType} ${change.caller.objectId.slice(0, 8)}…`;
+    print(`change   ${change.operation.padEnd(6)} ${shortResource(change.resourceId)} by ${who}`);
+  });
+  await session.sandbox.eventGrid.subscribe({ name: 'hipaa-remediator', endpoint: webhook.url, maxEventsPerBatch: 10 });
+
+  print(`sandbox ARM at ${session.sandbox.url} (${state.resources.length} resources), Event Grid → ${webhook.url}`);
+  print(`audit log: ${runtime.audit.path}`);
+  const stopDrift = values['no-demo'] ? () => undefined : startDrift(session.sandbox, log, demoInterval, print);
+  if (!values['no-demo']) print(`demo: a simulated user changes a resource every ${demoInterval} ms (--no-demo to stop it); Ctrl+C to quit`);
+
+  await untilSignal();
+  stopDrift();
+  const saved = join(home, 'sandbox-state.json');
+  await session.save(saved);
+  await webhook.close();
+  await session.close();
+  print(`sandbox state saved to ${saved}`);
+  return EXIT.ok;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

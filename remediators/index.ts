@@ -1,0 +1,17 @@
+import type { Remediator } from '../shared/remediator.js';
+import type { ResourceSnapshot } from '../shared/arm/snapshot.js';
+import { storagePublicAccess } from './storage-public-access.js';
+import { storageSecureTransfer } from './storage-secure-transfer.js';
+
+/**
+ * The registry: adding a remediator is one file plus one line here. Each remediator narrows
+ * the snapshot union to its own resource types; the router only hands it those.
+ */
+export const REMEDIATORS: readonly Remediator<ResourceSnapshot>[] = [
+  storagePublicAccess,
+  storageSecureTransfer,
+];
+
+export function findRemediator(id: string): Remediator<ResourceSnapshot> | undefined {
+  return REMEDIATORS.find((r) => r.id === id);
+}

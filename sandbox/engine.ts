@@ -1,0 +1,348 @@
+import { type ArmPath, fullType, idKey, parentId, scopeOf } from './armPath.js';
+import {
+  ArmError,
+  invalidApiVersion,
+  invalidRequestContent,
+  invalidResourceType,
+  methodNotAllowed,
+  noRegisteredProvider,
+  parentResourceNotFound,
+  resourceNotFound,
+} from './errors.js';
+import { EtagGenerator, type Preconditions, checkPreconditions, seededEtag } from './etag.js';
+import { deepMerge, isPlainObject } from './merge.js';
+import type { ResourceProvider, ResourceTypeDefinition, WriteContext } from './providers/types.js';
+import type { ArmResource } from './state.js';
+import type { ResourceStore } from './store.js';
+
+/** One ARM request, already authenticated and parsed by the server. */
+export interface ArmOperation {
+  readonly method: string;
+  readonly path: ArmPath;
+  /** The request path as sent (still URL-encoded), for nextLink. */
+  readonly rawPath: string;
+  readonly apiVersion: string;
+  readonly query: URLSearchParams;
+  /** Parsed JSON body, or undefined when there was none. */
+  readonly body: unknown;
+  readonly preconditions: Preconditions;
+  /** Scheme and authority of the sandbox, for nextLink. */
+  readonly baseUrl: string;
+}
+
+/** A state change made by an operation. */
+export interface ResourceChange {
+  readonly operation: 'write' | 'delete';
+  readonly resourceId: string;
+  readonly resourceType: string;
+  readonly before?: ArmResource;
+  readonly after?: ArmResource;
+}
+
+export interface ArmResult {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly etag?: string;
+  /** The request's target first; cascaded deletes follow. */
+  readonly changes: readonly ResourceChange[];
+  /** Resource provider namespace that served the request (for events). */
+  readonly namespace: string;
+}
+
+export interface EngineOptions {
+  readonly pageSize: number;
+  readonly now?: () => Date;
+}
+
+interface Resolved {
+  readonly provider: ResourceProvider;
+  readonly definition: ResourceTypeDefinition;
+}
+
+const IDENTITY_FIELDS = ['id', 'name', 'type', 'etag'];
+
+/**
+ * ARM's behaviour for every resource type: routing to a provider, api-version checks,
+ * parents, conditional requests, PUT/PATCH semantics, cascading deletes and paging.
+ * No HTTP here; the server adapts requests and responses.
+ */
+export class ArmEngine {
+  private readonly etags = new EtagGenerator();
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly store: ResourceStore,
+    private readonly providers: readonly ResourceProvider[],
+    private readonly options: EngineOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Serves one request; throws ArmError for every answer ARM gives as an error. */
+  execute(operation: ArmOperation): ArmResult {
+    const { provider, definition } = this.resolve(operation);
+    const { path, method } = operation;
+    if (path.kind === 'collection') {
+      if (method !== 'GET' || !definition.listable) throw methodNotAllowed(method);
+      return this.list(operation, provider, definition);
+    }
+    if (!(definition.methods as readonly string[]).includes(method)) throw methodNotAllowed(method);
+
+    const parent = this.parentOf(path, definition);
+    const current = this.current(path, definition, parent);
+    const ns = provider.namespace;
+    switch (method) {
+      case 'GET': {
+        if (current === undefined) throw this.notFound(path, definition);
+        checkPreconditions(method, operation.preconditions, current);
+        return { status: 200, body: current, ...etagOf(current), changes: [], namespace: ns };
+      }
+      case 'PUT':
+      case 'PATCH':
+        return this.write(operation, method, definition, parent, current, ns);
+      case 'DELETE':
+        return this.remove(operation, current, ns);
+      default:
+        throw methodNotAllowed(method);
+    }
+  }
+
+  private resolve(operation: ArmOperation): Resolved {
+    const { path, apiVersion } = operation;
+    const provider = this.providers.find((candidate) => idKey(candidate.namespace) === idKey(path.namespace));
+    if (provider === undefined) throw noRegisteredProvider(path.path);
+    const type = fullType(path);
+    const definition = provider.resourceTypes.find((candidate) => idKey(candidate.type) === idKey(type));
+    const versions = definition?.apiVersions ?? provider.apiVersions;
+    if (!versions.includes(apiVersion)) throw invalidApiVersion(apiVersion, versions);
+    if (definition === undefined) throw invalidResourceType(type, provider.namespace, apiVersion);
+    return { provider, definition };
+  }
+
+  /** The parent of a nested or extension resource (stored or implicit); throws when it does not exist. */
+  private parentOf(path: ArmPath, definition: ResourceTypeDefinition): ArmResource | undefined {
+    const id = parentId(path);
+    const nested = definition.type.split('/').length > 2;
+    const extension = /\/providers\//i.test(path.scope);
+    if (!nested && !extension) return undefined;
+    const parent = this.lookup(id);
+    if (parent === undefined) throw parentResourceNotFound(id.split('/').at(-1) ?? id);
+    return parent;
+  }
+
+  /** Any resource by id, including implicit instances such as `blobServices/default`. */
+  private lookup(id: string): ArmResource | undefined {
+    const stored = this.store.get(id);
+    if (stored !== undefined) return stored;
+    const segments = id.split('/');
+    const name = segments.at(-1);
+    const parentIdValue = segments.slice(0, -2).join('/');
+    if (name === undefined || !/\/providers\//i.test(parentIdValue)) return undefined;
+    const parent = this.lookup(parentIdValue);
+    if (parent === undefined) return undefined;
+    const type = `${parent.type}/${segments.at(-2) ?? ''}`;
+    const definition = this.definitionOf(type);
+    return definition === undefined ? undefined : this.implicit(definition, `${parent.id}/${segments.at(-2)}/${name}`, name, parent);
+  }
+
+  private definitionOf(type: string): ResourceTypeDefinition | undefined {
+    for (const provider of this.providers) {
+      const found = provider.resourceTypes.find((candidate) => idKey(candidate.type) === idKey(type));
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  private implicit(definition: ResourceTypeDefinition, id: string, name: string, parent: ArmResource): ArmResource | undefined {
+    const implicit = definition.implicit;
+    if (implicit === undefined || !implicit.names.some((candidate) => idKey(candidate) === idKey(name))) return undefined;
+    const resource = implicit.initial(id, name, parent);
+    // Stable until the first write, so conditional requests work on it like on a stored resource.
+    return definition.hasEtag ? { ...resource, etag: seededEtag(id) } : resource;
+  }
+
+  private current(path: ArmPath, definition: ResourceTypeDefinition, parent: ArmResource | undefined): ArmResource | undefined {
+    const stored = this.store.get(path.path);
+    if (stored !== undefined) return stored;
+    const name = path.names.at(-1);
+    if (parent === undefined || name === undefined) return undefined;
+    return this.implicit(definition, this.newId(path, definition, parent), name, parent);
+  }
+
+  /** Id for a new resource: the parent's stored casing, ARM's canonical keywords and type casing. */
+  private newId(path: ArmPath, definition: ResourceTypeDefinition, parent: ArmResource | undefined): string {
+    const [namespace, ...segments] = definition.type.split('/');
+    const name = path.names.at(-1) ?? '';
+    const nested = segments.length > 1;
+    if (nested && parent !== undefined) return `${parent.id}/${segments.at(-1)}/${name}`;
+    const scope = parent?.id ?? canonicalScope(path.scope);
+    return `${scope}/providers/${namespace}/${segments.join('/')}/${name}`;
+  }
+
+  private notFound(path: ArmPath, definition: ResourceTypeDefinition): ArmError {
+    const error = resourceNotFound(definition.type, path.names, path.resourceGroup);
+    return new ArmError(error.status, error.code, error.message, { 'x-ms-failure-cause': 'gateway' });
+  }
+
+  private write(
+    operation: ArmOperation,
+    method: 'PUT' | 'PATCH',
+    definition: ResourceTypeDefinition,
+    parent: ArmResource | undefined,
+    existing: ArmResource | undefined,
+    namespace: string,
+  ): ArmResult {
+    const { path, body } = operation;
+    if (!isPlainObject(body)) throw invalidRequestContent('The request body must be a JSON object');
+    if (existing === undefined && method === 'PATCH') throw this.notFound(path, definition);
+    if (existing === undefined && definition.validateName !== undefined) definition.validateName(path.names.at(-1) ?? '');
+    checkPreconditions(method, operation.preconditions, existing);
+
+    const now = this.now();
+    const resourceId = existing?.id ?? this.newId(path, definition, parent);
+    const context: WriteContext = {
+      method,
+      resourceId,
+      body,
+      existing,
+      parent,
+      apiVersion: operation.apiVersion,
+      now,
+      lookup: (id) => this.lookup(id),
+    };
+    definition.validate?.(context);
+    rejectLocationChange(existing, body, resourceId);
+
+    const incoming = withoutServiceOwned(body, definition);
+    let next: ArmResource;
+    if (existing === undefined) {
+      const name = path.names.at(-1) ?? '';
+      next = { ...incoming, id: resourceId, name, type: definition.type, properties: incomingProperties(incoming) };
+      next = definition.createDefaults?.(next, context) ?? next;
+    } else if (method === 'PATCH' || definition.putSemantics === 'merge') {
+      next = { ...existing, ...incoming, properties: deepMerge(existing.properties ?? {}, incomingProperties(incoming)) };
+    } else {
+      next = {
+        ...incoming,
+        id: existing.id,
+        name: existing.name,
+        type: existing.type,
+        ...(existing.location !== undefined ? { location: existing.location } : {}),
+        properties: { ...serviceOwned(existing, definition), ...incomingProperties(incoming) },
+      };
+    }
+    next = definition.afterWrite?.(next, context) ?? next;
+    if (definition.hasEtag) next.etag = this.etags.next(now.getTime());
+    else delete next.etag;
+
+    this.store.put(next);
+    const change: ResourceChange = { operation: 'write', resourceId, resourceType: definition.type, after: next, ...(existing ? { before: existing } : {}) };
+    const status = existing === undefined ? definition.createdStatus : 200;
+    return { status, body: next, ...etagOf(next), changes: [change], namespace };
+  }
+
+  private remove(operation: ArmOperation, existing: ArmResource | undefined, namespace: string): ArmResult {
+    checkPreconditions('DELETE', operation.preconditions, existing);
+    if (existing === undefined) return { status: 204, changes: [], namespace };
+    const removed = this.store.deleteTree(existing.id);
+    const changes = removed.map((resource): ResourceChange => ({
+      operation: 'delete',
+      resourceId: resource.id,
+      resourceType: resource.type,
+      before: resource,
+    }));
+    return { status: 200, changes, namespace };
+  }
+
+  private list(operation: ArmOperation, provider: ResourceProvider, definition: ResourceTypeDefinition): ArmResult {
+    const { path } = operation;
+    const typeKey = idKey(definition.type);
+    const nested = definition.type.split('/').length > 2;
+    let items: ArmResource[];
+    if (nested || /\/providers\//i.test(path.scope)) {
+      const parent = this.parentOf(path, definition);
+      const parentKey = idKey(parent?.id ?? parentId(path));
+      items = this.store.filter((r) => idKey(r.type) === typeKey && idKey(containerOf(r.id, nested)) === parentKey);
+      if (parent !== undefined && definition.implicit !== undefined) {
+        const segment = definition.type.split('/').at(-1) ?? '';
+        const storedNames = new Set(items.map((r) => idKey(r.name)));
+        // Implicit instances are listed like stored ones (a listing of blobServices always shows "default").
+        for (const name of definition.implicit.names) {
+          if (storedNames.has(idKey(name))) continue;
+          const instance = this.implicit(definition, `${parent.id}/${segment}/${name}`, name, parent);
+          if (instance !== undefined) items.push(instance);
+        }
+      }
+    } else {
+      const scopeKey = idKey(path.scope);
+      items = this.store.filter(
+        (r) => idKey(r.type) === typeKey && (idKey(scopeOf(r.id)) === scopeKey || idKey(scopeOf(r.id)).startsWith(`${scopeKey}/`)),
+      );
+    }
+    return { status: 200, body: this.page(operation, items), changes: [], namespace: provider.namespace };
+  }
+
+  private page(operation: ArmOperation, items: readonly ArmResource[]): { value: ArmResource[]; nextLink?: string } {
+    const skip = Math.max(0, Number.parseInt(operation.query.get('$skiptoken') ?? '0', 10) || 0);
+    const requested = Number.parseInt(operation.query.get('$maxpagesize') ?? '', 10);
+    const size = Number.isFinite(requested) && requested > 0 ? Math.min(requested, this.options.pageSize) : this.options.pageSize;
+    const value = items.slice(skip, skip + size);
+    if (skip + size >= items.length) return { value };
+    const next = new URLSearchParams(operation.query);
+    next.set('$skiptoken', String(skip + size));
+    return { value, nextLink: `${operation.baseUrl}${operation.rawPath}?${next.toString()}` };
+  }
+}
+
+function etagOf(resource: ArmResource): { etag?: string } {
+  return resource.etag !== undefined ? { etag: resource.etag } : {};
+}
+
+/** `/subscriptions/{s}/resourceGroups/{rg}` with ARM's keyword casing. */
+function canonicalScope(scope: string): string {
+  return scope.replace(/^\/subscriptions\//i, '/subscriptions/').replace(/^(\/subscriptions\/[^/]+)\/resourcegroups\//i, '$1/resourceGroups/');
+}
+
+/** Where a resource lives: its parent for nested types, its scope otherwise. */
+function containerOf(id: string, nested: boolean): string {
+  return nested ? id.split('/').slice(0, -2).join('/') : scopeOf(id);
+}
+
+function incomingProperties(body: Record<string, unknown>): Record<string, unknown> {
+  return isPlainObject(body.properties) ? body.properties : {};
+}
+
+/** The request body without fields the caller cannot set. */
+function withoutServiceOwned(body: Readonly<Record<string, unknown>>, definition: ResourceTypeDefinition): Record<string, unknown> {
+  const result: Record<string, unknown> = structuredClone({ ...body });
+  for (const field of IDENTITY_FIELDS) delete result[field];
+  if (isPlainObject(result.properties)) {
+    for (const property of definition.serviceOwnedProperties ?? []) delete result.properties[property];
+  }
+  return result;
+}
+
+function serviceOwned(existing: ArmResource, definition: ResourceTypeDefinition): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const property of definition.serviceOwnedProperties ?? []) {
+    const value = existing.properties?.[property];
+    if (value !== undefined) kept[property] = value;
+  }
+  return kept;
+}
+
+function normalizeLocation(location: string): string {
+  return location.replace(/\s+/g, '').toLowerCase();
+}
+
+function rejectLocationChange(existing: ArmResource | undefined, body: Readonly<Record<string, unknown>>, id: string): void {
+  const requested = body.location;
+  if (existing?.location === undefined || typeof requested !== 'string') return;
+  if (normalizeLocation(requested) === normalizeLocation(existing.location)) return;
+  const group = /\/resourceGroups\/([^/]+)/i.exec(id)?.[1] ?? '';
+  throw new ArmError(
+    409,
+    'InvalidResourceLocation',
+    `The resource '${existing.name}' already exists in location '${existing.location}' in resource group '${group}'. A resource with the same name cannot be created in location '${requested}'. Please select a new resource name.`,
+  );
+}

@@ -1,0 +1,21 @@
+export { startSandbox } from './server.js';
+export type { ArmRequestRecord, Sandbox, SandboxChange, SandboxOptions } from './server.js';
+export { loadSandboxState, parseSandboxState, saveSandboxState } from './state.js';
+export type { ArmResource, DirectoryObject, SandboxState } from './state.js';
+export { SANDBOX_TENANT_ID, sandboxCredential } from './credential.js';
+export type { SandboxCaller, SandboxIdentity } from './credential.js';
+export type { FaultHandle, FaultInjector, FaultSpec } from './faults.js';
+export { toCloudEvent } from './eventgrid.js';
+export type {
+  CloudEvent,
+  DeadLetteredEvent,
+  DeliveryRecord,
+  EventGridEmulator,
+  EventSubscriptionOptions,
+} from './eventgrid.js';
+export type { ArmEvent, ArmEventData, EventGridEvent } from './armEvents.js';
+export { ARM_THROTTLE_LIMITS } from './throttle.js';
+export type { BucketLimit, ThrottleLimits } from './throttle.js';
+export { HEALTHCARE_SUBSCRIPTION_ID, healthcareSubscription } from './seed.js';
+export { STORAGE_API_VERSIONS } from './providers/storage.js';
+export type { ArmMethod, ResourceProvider, ResourceTypeDefinition, WriteContext } from './providers/types.js';

@@ -1,0 +1,5 @@
+import { storageProvider } from './storage.js';
+import type { ResourceProvider } from './types.js';
+
+/** Every resource provider the sandbox serves; a new provider is one module plus one line here. */
+export const PROVIDERS: readonly ResourceProvider[] = [storageProvider];

@@ -1,0 +1,231 @@
+import type { ArmResource, SandboxState } from './state.js';
+
+/** The subscription of the demo state. */
+export const HEALTHCARE_SUBSCRIPTION_ID = '11111111-2222-4333-8444-555555555555';
+
+const SUBSCRIPTION = `/subscriptions/${HEALTHCARE_SUBSCRIPTION_ID}`;
+const CREATED = '2025-03-14T09:21:44.5120000Z';
+const SECONDARY_REGION: Readonly<Record<string, string>> = { eastus2: 'centralus', westus2: 'westcentralus' };
+
+interface AccountSeed {
+  name: string;
+  resourceGroup: string;
+  location: string;
+  skuName: string;
+  tags: Record<string, string>;
+  /** Overrides of the secure baseline. */
+  properties?: Record<string, unknown>;
+}
+
+interface BlobServiceSeed {
+  deleteRetentionDays?: number;
+  containerDeleteRetentionDays?: number;
+  versioning?: boolean;
+}
+
+interface ContainerSeed {
+  name: string;
+  publicAccess: 'None' | 'Blob' | 'Container';
+  etag: string;
+  lastModifiedTime: string;
+  metadata?: Record<string, string>;
+}
+
+function accountId(seed: Pick<AccountSeed, 'name' | 'resourceGroup'>): string {
+  return `${SUBSCRIPTION}/resourceGroups/${seed.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${seed.name}`;
+}
+
+function storageAccount(seed: AccountSeed): ArmResource {
+  const endpoint = (service: string): string => `https://${seed.name}.${service}.core.windows.net/`;
+  return {
+    id: accountId(seed),
+    name: seed.name,
+    type: 'Microsoft.Storage/storageAccounts',
+    location: seed.location,
+    kind: 'StorageV2',
+    sku: { name: seed.skuName, tier: 'Standard' },
+    tags: seed.tags,
+    properties: {
+      allowBlobPublicAccess: false,
+      supportsHttpsTrafficOnly: true,
+      minimumTlsVersion: 'TLS1_2',
+      publicNetworkAccess: 'Enabled',
+      allowSharedKeyAccess: false,
+      networkAcls: { bypass: 'AzureServices', virtualNetworkRules: [], ipRules: [], defaultAction: 'Deny' },
+      encryption: {
+        keySource: 'Microsoft.Storage',
+        requireInfrastructureEncryption: true,
+        services: {
+          blob: { enabled: true, keyType: 'Account', lastEnabledTime: CREATED },
+          file: { enabled: true, keyType: 'Account', lastEnabledTime: CREATED },
+        },
+      },
+      accessTier: 'Hot',
+      keyCreationTime: { key1: CREATED, key2: CREATED },
+      ...seed.properties,
+      provisioningState: 'Succeeded',
+      creationTime: CREATED,
+      primaryEndpoints: {
+        blob: endpoint('blob'),
+        queue: endpoint('queue'),
+        table: endpoint('table'),
+        file: endpoint('file'),
+        web: endpoint('web'),
+        dfs: endpoint('dfs'),
+      },
+      primaryLocation: seed.location,
+      statusOfPrimary: 'available',
+      ...(seed.skuName.includes('GRS') ? { secondaryLocation: SECONDARY_REGION[seed.location] ?? 'centralus', statusOfSecondary: 'available' } : {}),
+    },
+  };
+}
+
+function blobService(account: AccountSeed, seed: BlobServiceSeed, etag: string): ArmResource {
+  const retention = (days: number | undefined): Record<string, unknown> =>
+    days === undefined ? { enabled: false } : { enabled: true, days };
+  return {
+    id: `${accountId(account)}/blobServices/default`,
+    name: 'default',
+    type: 'Microsoft.Storage/storageAccounts/blobServices',
+    etag,
+    sku: { name: account.skuName, tier: 'Standard' },
+    properties: {
+      cors: { corsRules: [] },
+      deleteRetentionPolicy: { ...retention(seed.deleteRetentionDays), allowPermanentDelete: false },
+      containerDeleteRetentionPolicy: retention(seed.containerDeleteRetentionDays),
+      isVersioningEnabled: seed.versioning ?? false,
+    },
+  };
+}
+
+function container(account: AccountSeed, seed: ContainerSeed): ArmResource {
+  return {
+    id: `${accountId(account)}/blobServices/default/containers/${seed.name}`,
+    name: seed.name,
+    type: 'Microsoft.Storage/storageAccounts/blobServices/containers',
+    etag: seed.etag,
+    properties: {
+      publicAccess: seed.publicAccess,
+      leaseStatus: 'Unlocked',
+      leaseState: 'Available',
+      lastModifiedTime: seed.lastModifiedTime,
+      hasImmutabilityPolicy: false,
+      hasLegalHold: false,
+      defaultEncryptionScope: '$account-encryption-key',
+      denyEncryptionScopeOverride: false,
+      deleted: false,
+      remainingRetentionDays: 0,
+      ...(seed.metadata !== undefined ? { metadata: seed.metadata } : {}),
+    },
+  };
+}
+
+const phi = (department: string): Record<string, string> => ({
+  'data-classification': 'phi',
+  department,
+  environment: 'production',
+});
+
+const EHR: AccountSeed = { name: 'stclinicalehr01', resourceGroup: 'rg-clinical', location: 'eastus2', skuName: 'Standard_GRS', tags: phi('clinical') };
+const IMAGING: AccountSeed = {
+  name: 'stclinicalimg02',
+  resourceGroup: 'rg-clinical',
+  location: 'eastus2',
+  skuName: 'Standard_LRS',
+  tags: phi('radiology'),
+  // Opened up "temporarily" for a vendor viewer: public blobs and legacy TLS.
+  properties: {
+    allowBlobPublicAccess: true,
+    minimumTlsVersion: 'TLS1_0',
+    allowSharedKeyAccess: true,
+    networkAcls: { bypass: 'AzureServices', virtualNetworkRules: [], ipRules: [], defaultAction: 'Allow' },
+  },
+};
+const PHARMACY_RX: AccountSeed = {
+  name: 'stpharmacyrx01',
+  resourceGroup: 'rg-pharmacy',
+  location: 'eastus2',
+  skuName: 'Standard_GRS',
+  tags: phi('pharmacy'),
+  properties: {
+    allowBlobPublicAccess: true,
+    supportsHttpsTrafficOnly: false,
+    minimumTlsVersion: 'TLS1_0',
+    allowSharedKeyAccess: true,
+    networkAcls: { bypass: 'AzureServices', virtualNetworkRules: [], ipRules: [], defaultAction: 'Allow' },
+    encryption: {
+      keySource: 'Microsoft.Storage',
+      services: {
+        blob: { enabled: true, keyType: 'Account', lastEnabledTime: CREATED },
+        file: { enabled: true, keyType: 'Account', lastEnabledTime: CREATED },
+      },
+    },
+  },
+};
+const PHARMACY_OK: AccountSeed = { name: 'stpharmacyok02', resourceGroup: 'rg-pharmacy', location: 'eastus2', skuName: 'Standard_GRS', tags: phi('pharmacy') };
+const RESEARCH: AccountSeed = {
+  name: 'stresearchexp01',
+  resourceGroup: 'rg-research',
+  location: 'westus2',
+  skuName: 'Standard_LRS',
+  tags: { 'data-classification': 'phi-deidentified', department: 'research', environment: 'production' },
+  properties: {
+    allowBlobPublicAccess: true,
+    supportsHttpsTrafficOnly: false,
+    minimumTlsVersion: 'TLS1_1',
+    publicNetworkAccess: 'Enabled',
+    allowSharedKeyAccess: true,
+    networkAcls: { bypass: 'AzureServices', virtualNetworkRules: [], ipRules: [{ value: '203.0.113.0/24', action: 'Allow' }], defaultAction: 'Allow' },
+  },
+};
+const AUDIT_LOGS: AccountSeed = {
+  name: 'stauditlogs01',
+  resourceGroup: 'rg-shared-logs',
+  location: 'eastus2',
+  skuName: 'Standard_RAGRS',
+  tags: { 'data-classification': 'audit', department: 'security', environment: 'production' },
+  properties: { publicNetworkAccess: 'Disabled' },
+};
+
+/**
+ * A small healthcare subscription for the live demo: four resource groups, six storage
+ * accounts (some hardened, some not), their blob services and eight containers. Names
+ * and tags are invented; there is no personal data.
+ */
+export function healthcareSubscription(): SandboxState {
+  return {
+    resources: [
+      storageAccount(EHR),
+      blobService(EHR, { deleteRetentionDays: 30, containerDeleteRetentionDays: 30, versioning: true }, '"0x8DD2A4C3B1F0E01"'),
+      container(EHR, { name: 'patient-records', publicAccess: 'None', etag: '"0x8DD2A4C3B1F0E11"', lastModifiedTime: '2025-04-02T14:03:27.0000000Z' }),
+      container(EHR, { name: 'lab-results', publicAccess: 'None', etag: '"0x8DD2A4C3B1F0E12"', lastModifiedTime: '2025-04-02T14:05:10.0000000Z' }),
+
+      storageAccount(IMAGING),
+      blobService(IMAGING, {}, '"0x8DD2A4C3B1F0E02"'),
+      container(IMAGING, {
+        name: 'imaging',
+        publicAccess: 'Blob',
+        etag: '"0x8DD2A4C3B1F0E21"',
+        lastModifiedTime: '2025-05-19T08:44:51.0000000Z',
+        metadata: { purpose: 'dicom-viewer' },
+      }),
+
+      storageAccount(PHARMACY_RX),
+      blobService(PHARMACY_RX, { deleteRetentionDays: 7 }, '"0x8DD2A4C3B1F0E03"'),
+      container(PHARMACY_RX, { name: 'prescriptions', publicAccess: 'Container', etag: '"0x8DD2A4C3B1F0E31"', lastModifiedTime: '2025-06-02T17:40:11.0000000Z' }),
+
+      storageAccount(PHARMACY_OK),
+      blobService(PHARMACY_OK, { deleteRetentionDays: 30, containerDeleteRetentionDays: 30 }, '"0x8DD2A4C3B1F0E04"'),
+      container(PHARMACY_OK, { name: 'prescriptions', publicAccess: 'None', etag: '"0x8DD2A4C3B1F0E41"', lastModifiedTime: '2025-06-02T17:42:55.0000000Z' }),
+
+      storageAccount(RESEARCH),
+      blobService(RESEARCH, {}, '"0x8DD2A4C3B1F0E05"'),
+      container(RESEARCH, { name: 'research-exports', publicAccess: 'Container', etag: '"0x8DD2A4C3B1F0E51"', lastModifiedTime: '2025-07-21T11:12:09.0000000Z' }),
+
+      storageAccount(AUDIT_LOGS),
+      blobService(AUDIT_LOGS, { deleteRetentionDays: 365, containerDeleteRetentionDays: 365, versioning: true }, '"0x8DD2A4C3B1F0E06"'),
+      container(AUDIT_LOGS, { name: 'insights-activity-logs', publicAccess: 'None', etag: '"0x8DD2A4C3B1F0E61"', lastModifiedTime: '2025-03-14T09:30:00.0000000Z' }),
+      container(AUDIT_LOGS, { name: 'hipaa-audit', publicAccess: 'None', etag: '"0x8DD2A4C3B1F0E62"', lastModifiedTime: '2025-03-14T09:31:00.0000000Z' }),
+    ],
+  };
+}

@@ -1,0 +1,412 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { buildArmEvent } from './armEvents.js';
+import { parseArmPath, subscriptionOf } from './armPath.js';
+import { createSelfSignedCertificate } from './certificate.js';
+import { type SandboxCaller, decodeSandboxToken } from './credential.js';
+import { ArmEngine, type ArmResult } from './engine.js';
+import {
+  ArmError,
+  invalidRequestContent,
+  missingApiVersion,
+  noRegisteredProvider,
+  throttled,
+} from './errors.js';
+import { EventGrid, type EventGridEmulator } from './eventgrid.js';
+import { type FaultInjector, type FaultSpec, FaultTable, defaultFaultCode, defaultFaultMessage } from './faults.js';
+import { PROVIDERS } from './providers/index.js';
+import { HEALTHCARE_SUBSCRIPTION_ID } from './seed.js';
+import { type ArmResource, type SandboxState, parseSandboxState } from './state.js';
+import { ResourceStore } from './store.js';
+import { ARM_THROTTLE_LIMITS, type RequestCategory, Throttle, type ThrottleLimits, categoryOf } from './throttle.js';
+
+/** How to start a sandbox. */
+export interface SandboxOptions {
+  /** Initial resources (DESIGN §9 format); empty when absent. */
+  state?: SandboxState;
+  /** Port on 127.0.0.1 (default 0: any free port). */
+  port?: number;
+  /** Items per list page before a nextLink (default 100). */
+  pageSize?: number;
+  /** How long Event Grid collects events into a batch (default 10 ms). */
+  eventBatchWindowMs?: number;
+  /** ARM's per-caller token buckets (default on, ARM's sizes); `false` turns throttling off. */
+  throttling?: Partial<ThrottleLimits> | false;
+}
+
+/** One ARM request the sandbox answered. */
+export interface ArmRequestRecord {
+  method: string;
+  /** Path without query. */
+  path: string;
+  apiVersion?: string;
+  /** Status sent, or 0 when the connection was dropped by a fault. */
+  status: number;
+  callerObjectId?: string;
+}
+
+/** A resource written or deleted through ARM (a delete reports each cascaded child too). */
+export interface SandboxChange {
+  operation: 'write' | 'delete';
+  resourceId: string;
+  resourceType: string;
+  caller: SandboxCaller;
+  before?: ArmResource;
+  after?: ArmResource;
+}
+
+/** A running local Azure: ARM over HTTPS plus Event Grid. */
+export interface Sandbox {
+  /** e.g. `https://127.0.0.1:54321`. */
+  readonly url: string;
+  /** PEM certificate clients must trust (`tlsOptions: { ca }`). */
+  readonly ca: string;
+  /** Current state in DESIGN §9 format: a deep copy in stable order. */
+  snapshot(): SandboxState;
+  readonly requests: readonly ArmRequestRecord[];
+  clearRequests(): void;
+  readonly faults: FaultInjector;
+  readonly eventGrid: EventGridEmulator;
+  /** Calls `listener` for every change, before the response is sent; returns an unsubscribe function. */
+  onChange(listener: (change: SandboxChange) => void): () => void;
+  /** Stops listening, drops open connections and cancels pending event deliveries. */
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    request.on('end', () => {
+      if (size > MAX_BODY_BYTES) reject(new ArmError(413, 'RequestEntityTooLarge', 'The request content size exceeds the maximum allowed size of 4 MB.'));
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    request.on('error', reject);
+  });
+}
+
+function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw invalidRequestContent(error instanceof Error ? error.message : 'malformed JSON');
+  }
+}
+
+function authenticate(header: string | undefined): SandboxCaller {
+  const token = bearerToken(header);
+  const challenge = {
+    'www-authenticate': 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The authentication failed."',
+  };
+  if (token === undefined) {
+    throw new ArmError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", challenge);
+  }
+  const decoded = decodeSandboxToken(token);
+  if (decoded === 'expired') {
+    throw new ArmError(401, 'ExpiredAuthenticationToken', 'The access token expiry UTC time is earlier than current UTC time.', challenge);
+  }
+  if (decoded === 'invalid') throw new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', challenge);
+  return decoded;
+}
+
+function faultError(fault: FaultSpec, category: RequestCategory): ArmError {
+  const retryAfter: Record<string, string> =
+    fault.status === 429 || fault.status === 503 ? { 'retry-after': String(fault.retryAfterSeconds ?? 1) } : {};
+  if (fault.status === 429 && fault.code === undefined) {
+    const error = throttled(category, fault.retryAfterSeconds ?? 1);
+    return new ArmError(error.status, error.code, error.message, retryAfter);
+  }
+  return new ArmError(fault.status, fault.code ?? defaultFaultCode(fault.status), defaultFaultMessage(fault.status), retryAfter);
+}
+
+/** Per-request bookkeeping: ARM's ids and headers, and the record of what was answered. */
+class Exchange {
+  readonly requestId = randomUUID();
+  readonly correlationId: string;
+  readonly clientRequestId: string;
+  readonly headers: Record<string, string> = {};
+  caller: SandboxCaller | undefined;
+
+  constructor(
+    readonly request: IncomingMessage,
+    readonly response: ServerResponse,
+    readonly method: string,
+    readonly url: URL,
+    private readonly record: (entry: ArmRequestRecord) => void,
+  ) {
+    this.correlationId = firstHeader(request.headers['x-ms-correlation-request-id']) ?? randomUUID();
+    this.clientRequestId = firstHeader(request.headers['x-ms-client-request-id']) ?? randomUUID();
+    // Recorded even when authentication fails later, so tests can see who tried.
+    const token = bearerToken(request.headers.authorization);
+    const decoded = token === undefined ? undefined : decodeSandboxToken(token);
+    this.caller = typeof decoded === 'object' ? decoded : undefined;
+  }
+
+  get apiVersion(): string | undefined {
+    return this.url.searchParams.get('api-version') ?? undefined;
+  }
+
+  send(status: number, body: unknown, extraHeaders: Readonly<Record<string, string>> = {}): void {
+    this.log(status);
+    const headers: Record<string, string> = {
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+      'x-ms-request-id': this.requestId,
+      'x-ms-correlation-request-id': this.correlationId,
+      ...this.headers,
+      ...extraHeaders,
+    };
+    if (body === undefined) {
+      this.response.writeHead(status, headers).end();
+      return;
+    }
+    const text = JSON.stringify(body);
+    headers['content-type'] = 'application/json; charset=utf-8';
+    headers['content-length'] = String(Buffer.byteLength(text));
+    this.response.writeHead(status, headers).end(text);
+  }
+
+  sendError(error: ArmError): void {
+    this.send(error.status, error.toBody(), error.headers);
+  }
+
+  drop(): void {
+    this.log(0);
+    this.request.socket.destroy();
+  }
+
+  private log(status: number): void {
+    const { apiVersion } = this;
+    this.record({
+      method: this.method,
+      path: this.url.pathname,
+      ...(apiVersion !== undefined ? { apiVersion } : {}),
+      status,
+      ...(this.caller !== undefined ? { callerObjectId: this.caller.objectId } : {}),
+    });
+  }
+}
+
+class SandboxServer implements Sandbox {
+  readonly faults = new FaultTable();
+  readonly eventGrid: EventGrid;
+  private readonly records: ArmRequestRecord[] = [];
+  private readonly listeners = new Set<(change: SandboxChange) => void>();
+  private readonly delays = new Set<() => void>();
+  private readonly engine: ArmEngine;
+  private readonly throttle: Throttle | undefined;
+  private readonly server: https.Server;
+  private baseUrl = '';
+  private closed = false;
+
+  constructor(
+    private readonly store: ResourceStore,
+    private readonly directory: SandboxState['directory'],
+    readonly ca: string,
+    key: string,
+    options: SandboxOptions,
+  ) {
+    this.engine = new ArmEngine(store, PROVIDERS, { pageSize: options.pageSize ?? 100 });
+    this.throttle = options.throttling === false ? undefined : new Throttle({ ...ARM_THROTTLE_LIMITS, ...options.throttling });
+    const firstSubscription = store.all().map((resource) => subscriptionOf(resource.id)).find((id) => id !== undefined);
+    this.eventGrid = new EventGrid({
+      batchWindowMs: options.eventBatchWindowMs ?? 10,
+      topic: `/subscriptions/${firstSubscription ?? HEALTHCARE_SUBSCRIPTION_ID}`,
+    });
+    this.server = https.createServer({ key, cert: ca }, (request, response) => {
+      this.serve(request, response).catch((error: unknown) => {
+        // Only reached if answering itself failed (socket already gone); nothing left to tell the client.
+        if (!response.headersSent) response.destroy(error instanceof Error ? error : undefined);
+      });
+    });
+  }
+
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  get requests(): readonly ArmRequestRecord[] {
+    return this.records.map((record) => ({ ...record }));
+  }
+
+  clearRequests(): void {
+    this.records.length = 0;
+  }
+
+  snapshot(): SandboxState {
+    return {
+      resources: this.store.all(),
+      ...(this.directory !== undefined ? { directory: structuredClone(this.directory) } : {}),
+    };
+  }
+
+  onChange(listener: (change: SandboxChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async listen(port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.server.address() as AddressInfo;
+    this.baseUrl = `https://127.0.0.1:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.eventGrid.close();
+    for (const wake of this.delays) wake();
+    const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closing;
+  }
+
+  private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const method = (request.method ?? 'GET').toUpperCase();
+    const url = new URL(request.url ?? '/', this.baseUrl);
+    const exchange = new Exchange(request, response, method, url, (record) => this.records.push(record));
+
+    const fault = this.faults.take(method, url.pathname);
+    if (fault !== undefined) {
+      if (fault.delayMs !== undefined) await this.sleep(fault.delayMs);
+      if (this.closed) return exchange.drop();
+      if (fault.resetConnection === true) return exchange.drop();
+      if (fault.status !== 0) return exchange.sendError(faultError(fault, categoryOf(method)));
+    }
+
+    try {
+      const body = await readBody(request);
+      exchange.caller = authenticate(request.headers.authorization);
+      this.applyThrottle(exchange, exchange.caller, categoryOf(method));
+      const apiVersion = exchange.apiVersion;
+      if (apiVersion === undefined) throw missingApiVersion();
+      const path = parseArmPath(url.pathname);
+      if (path === undefined) throw noRegisteredProvider(url.pathname);
+      const result = this.engine.execute({
+        method,
+        path,
+        rawPath: url.pathname,
+        apiVersion,
+        query: url.searchParams,
+        body: method === 'PUT' || method === 'PATCH' ? parseJsonBody(body) : undefined,
+        preconditions: {
+          ...(request.headers['if-match'] !== undefined ? { ifMatch: request.headers['if-match'] } : {}),
+          ...(request.headers['if-none-match'] !== undefined ? { ifNoneMatch: request.headers['if-none-match'] } : {}),
+        },
+        baseUrl: this.baseUrl,
+      });
+      this.announce(result, exchange, exchange.caller, path.path);
+      exchange.send(result.status, result.body, result.etag !== undefined ? { etag: result.etag } : {});
+    } catch (error) {
+      if (error instanceof ArmError) return exchange.sendError(error);
+      // A sandbox bug: answer like ARM would, and make it visible to whoever runs the sandbox.
+      console.error('sandbox: internal error while serving', method, url.pathname, error);
+      exchange.sendError(new ArmError(500, 'InternalServerError', `The sandbox failed: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+
+  private applyThrottle(exchange: Exchange, caller: SandboxCaller, category: RequestCategory): void {
+    if (this.throttle === undefined) return;
+    const decision = this.throttle.take(caller.objectId, category);
+    const header = `x-ms-ratelimit-remaining-subscription-${category}`;
+    if (!decision.allowed) {
+      exchange.headers[header] = '0';
+      throw throttled(category, decision.retryAfterSeconds);
+    }
+    exchange.headers[header] = String(decision.remaining);
+  }
+
+  /** Tells listeners about every change and publishes ARM's event for the request's target. */
+  private announce(result: ArmResult, exchange: Exchange, caller: SandboxCaller, requestedId: string): void {
+    for (const change of result.changes) {
+      this.notify({
+        operation: change.operation,
+        resourceId: change.resourceId,
+        resourceType: change.resourceType,
+        caller,
+        ...(change.before !== undefined ? { before: change.before } : {}),
+        ...(change.after !== undefined ? { after: change.after } : {}),
+      });
+    }
+    const target = result.changes[0];
+    if (target === undefined) return;
+    const remote = exchange.request.socket.remoteAddress ?? '127.0.0.1';
+    this.eventGrid.publish([
+      buildArmEvent({
+        operation: target.operation,
+        resourceId: requestedId,
+        resourceType: target.resourceType,
+        resourceProvider: result.namespace,
+        created: target.operation === 'write' && target.before === undefined,
+        caller,
+        request: {
+          method: exchange.method,
+          url: `${this.baseUrl}${exchange.request.url ?? ''}`,
+          clientRequestId: exchange.clientRequestId,
+          correlationId: exchange.correlationId,
+          clientIpAddress: remote.replace(/^::ffff:/, ''),
+        },
+        now: new Date(),
+      }),
+    ]);
+  }
+
+  private notify(change: SandboxChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(structuredClone(change));
+      } catch (error) {
+        // The write already happened; a failing listener must not turn it into an error
+        // answer, but it must not go unnoticed either: rethrow outside the request.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.delays.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.delays.add(wake);
+    });
+  }
+}
+
+/** Starts a sandbox on 127.0.0.1 with a fresh self-signed certificate. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const state = parseSandboxState(structuredClone(options.state ?? { resources: [] }));
+  const { key, cert } = await createSelfSignedCertificate();
+  const sandbox = new SandboxServer(new ResourceStore(state.resources), state.directory, cert, key, options);
+  await sandbox.listen(options.port ?? 0);
+  return sandbox;
+}

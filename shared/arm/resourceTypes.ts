@@ -1,0 +1,5 @@
+/** ARM resource types the service reads and writes. One constant per type; compared case-insensitively. */
+export const STORAGE_ACCOUNT = 'Microsoft.Storage/storageAccounts';
+export const BLOB_CONTAINER = 'Microsoft.Storage/storageAccounts/blobServices/containers';
+
+export type SupportedResourceType = typeof STORAGE_ACCOUNT | typeof BLOB_CONTAINER;

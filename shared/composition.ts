@@ -1,0 +1,52 @@
+/**
+ * The one place that wires real adapters to the pipeline's ports. Everything else receives
+ * its dependencies; nothing reaches for a global client.
+ */
+import { join } from 'node:path';
+import { REMEDIATORS } from '../remediators/index.js';
+import { LogAlerter } from './alerts.js';
+import { SdkArmGateway, type ArmConnection } from './arm/gateway.js';
+import { FileAuditStore } from './audit/fileStore.js';
+import type { ServiceConfig } from './config.js';
+import type { Logger } from './log.js';
+import { ConfiguredModes } from './modes.js';
+import { Pipeline } from './pipeline.js';
+import type { ChangeResult } from './result.js';
+
+export interface RuntimeOptions {
+  home: string;
+  config: ServiceConfig;
+  arm: ArmConnection;
+  log: Logger;
+  subscriptions?: ReadonlySet<string>;
+  clock?: () => Date;
+  onResult?: (result: ChangeResult) => void;
+}
+
+export interface Runtime {
+  pipeline: Pipeline;
+  audit: FileAuditStore;
+  log: Logger;
+}
+
+export function createRuntime(options: RuntimeOptions): Runtime {
+  const audit = FileAuditStore.inHome(options.home);
+  const pipeline = new Pipeline({
+    arm: new SdkArmGateway({ ...options.arm, maxRetries: options.arm.maxRetries ?? options.config.arm.maxRetries }),
+    audit,
+    modes: ConfiguredModes.validated(options.config, REMEDIATORS),
+    alerter: new LogAlerter(options.log),
+    log: options.log,
+    remediators: REMEDIATORS,
+    config: options.config,
+    ...(options.subscriptions === undefined ? {} : { subscriptions: options.subscriptions }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.onResult === undefined ? {} : { onResult: options.onResult }),
+  });
+  return { pipeline, audit, log: options.log };
+}
+
+/** `--home`, else HIPAA_REMEDIATOR_HOME, else `.hipaa-remediator/` in the working directory. */
+export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return flag ?? env['HIPAA_REMEDIATOR_HOME'] ?? join(process.cwd(), '.hipaa-remediator');
+}

@@ -1,0 +1,363 @@
+/**
+ * The data path, one direction: parse → route → resolve → evaluate → decide → act → audit.
+ * Remediators decide; only this module does I/O, through the ports it is given.
+ */
+import type { Alerter } from './alerts.js';
+import type { ArmGateway } from './arm/gateway.js';
+import type { ResourceSnapshot } from './arm/snapshot.js';
+import type { AuditEntry, AuditStore } from './audit/record.js';
+import { KeyedMutex, mapWithConcurrency } from './concurrency.js';
+import type { ServiceConfig } from './config.js';
+import { CONTROLS, type ControlId } from './controls.js';
+import { ConcurrentChangeError, PermanentError, ResourceGoneError, TransientError } from './errors.js';
+import { BadBatchError, parseEventBatch, type ParsedEvent, type ResourceChangeEvent } from './events.js';
+import type { Logger } from './log.js';
+import type { ModeResolution, ModeResolver } from './modes.js';
+import type { Change, EvalContext, Finding, Remediator } from './remediator.js';
+import { summarize, type BatchSummary, type ChangeResult, type ChangeView } from './result.js';
+import { routeEvent } from './router.js';
+
+export interface PipelineDeps {
+  arm: ArmGateway;
+  audit: AuditStore;
+  modes: ModeResolver;
+  alerter: Alerter;
+  log: Logger;
+  remediators: readonly Remediator[];
+  config: ServiceConfig;
+  /** Subscriptions the service watches; an event for any other is rejected. Undefined: any. */
+  subscriptions?: ReadonlySet<string>;
+  clock?: () => Date;
+  /** Called with each result as it is decided (the live console of `serve`). */
+  onResult?: (result: ChangeResult) => void;
+}
+
+export interface BatchOutcome {
+  results: ChangeResult[];
+  summary: BatchSummary;
+}
+
+/** A 412 means someone else wrote between our read and write: read again, decide again, this many times. */
+const MAX_DECISION_ROUNDS = 3;
+
+export class Pipeline {
+  private readonly locks = new KeyedMutex();
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /** Throws BadBatchError when the body holds no events at all. */
+  async processBatch(body: unknown): Promise<BatchOutcome> {
+    let events: ParsedEvent[];
+    try {
+      events = parseEventBatch(body);
+    } catch (error) {
+      if (error instanceof BadBatchError) await this.rejectInput(error.message);
+      throw error;
+    }
+    const perEvent = await mapWithConcurrency(events, this.deps.config.concurrency, (parsed) => this.processEvent(parsed));
+    const results = perEvent.flat();
+    return { results, summary: summarize(events.length, results) };
+  }
+
+  /** Records input refused as a whole (not JSON, not events): nothing was processed. */
+  async rejectInput(reason: string): Promise<void> {
+    await this.appendOrFail({ kind: 'rejected', decision: 'rejected', reason });
+    this.deps.log.warn({ reason }, 'input rejected');
+  }
+
+  async processEvent(parsed: ParsedEvent): Promise<ChangeResult[]> {
+    let results: ChangeResult[];
+    try {
+      results = await this.decideEvent(parsed);
+    } catch (error) {
+      // Typed failures that escaped a decision (audit store down, ARM exhausted mid-retry) become a
+      // failed result; a retryable one makes the webhook ask Event Grid to redeliver the batch.
+      if (!(error instanceof TransientError) && !(error instanceof PermanentError)) throw error;
+      this.deps.log.error({ err: error, eventId: parsed.ok ? parsed.event.eventId : parsed.eventId }, 'event processing failed');
+      results = [
+        {
+          eventId: (parsed.ok ? parsed.event.eventId : parsed.eventId) ?? null,
+          resourceId: parsed.ok ? parsed.event.resource.id : null,
+          remediator: null,
+          control: null,
+          citation: null,
+          decision: 'failed',
+          changes: [],
+          auditSeq: null,
+          reason: error.message,
+          ...(error instanceof TransientError ? { retryable: true } : {}),
+        },
+      ];
+    }
+    for (const result of results) this.deps.onResult?.(result);
+    return results;
+  }
+
+  private async decideEvent(parsed: ParsedEvent): Promise<ChangeResult[]> {
+    if (!parsed.ok) return [await this.reject(parsed.eventId, parsed.resourceId, parsed.reason)];
+    const event = parsed.event;
+    const base = { eventId: event.eventId, resourceId: event.resource.id };
+    const remediators = routeEvent(event, this.deps.remediators);
+    if (remediators.length === 0 || !this.deps.arm.canRead(event.resource)) {
+      return [skipped(base, null, `no remediator handles ${event.kind} events for ${event.resource.resourceType}`)];
+    }
+    if (!event.succeeded) return [skipped(base, null, `${event.eventType}: the operation did not succeed, nothing changed`)];
+    if (this.deps.subscriptions !== undefined && !this.deps.subscriptions.has(event.resource.subscriptionId)) {
+      return [await this.reject(event.eventId, event.resource.id, `subscription ${event.resource.subscriptionId} is not in scope`)];
+    }
+    if (this.isSelf(event)) {
+      return Promise.all(
+        remediators.map(async (r) =>
+          this.record(skipped(base, r, "caused by the service's own identity (no loop)"), { kind: 'decision', actor: event.caller }),
+        ),
+      );
+    }
+    return this.locks.run(event.resource.key, () => this.evaluateLive(event, remediators));
+  }
+
+  /** Resolve the live resource, then let each remediator decide on what ARM says, not on the payload. */
+  private async evaluateLive(event: ResourceChangeEvent, remediators: readonly Remediator[]): Promise<ChangeResult[]> {
+    const signal = AbortSignal.timeout(this.deps.config.arm.eventBudgetMs);
+    const base = { eventId: event.eventId, resourceId: event.resource.id };
+    const results: ChangeResult[] = [];
+    let snapshot: ResourceSnapshot;
+    try {
+      snapshot = await this.deps.arm.read(event.resource, signal);
+    } catch (error) {
+      const outcome = error instanceof ResourceGoneError ? 'skipped' : 'failed';
+      for (const r of remediators) {
+        results.push(await this.record(failure(base, r, outcome, error), { kind: 'decision', actor: event.caller }));
+      }
+      return results;
+    }
+    for (const remediator of remediators) {
+      const result = await this.decideWithRetry(event, remediator, snapshot, signal);
+      results.push(result.result);
+      snapshot = result.snapshot;
+    }
+    return results;
+  }
+
+  private async decideWithRetry(
+    event: ResourceChangeEvent,
+    remediator: Remediator,
+    initial: ResourceSnapshot,
+    signal: AbortSignal,
+  ): Promise<{ result: ChangeResult; snapshot: ResourceSnapshot }> {
+    let snapshot = initial;
+    for (let round = 1; ; round++) {
+      try {
+        return await this.decide(event, remediator, snapshot, signal);
+      } catch (error) {
+        if (!(error instanceof ConcurrentChangeError) || round >= MAX_DECISION_ROUNDS) throw error;
+        this.deps.log.info({ eventId: event.eventId, resourceId: event.resource.id, remediator: remediator.id }, 'resource changed under us (412): re-reading');
+        snapshot = await this.deps.arm.read(event.resource, signal);
+      }
+    }
+  }
+
+  private async decide(
+    event: ResourceChangeEvent,
+    remediator: Remediator,
+    snapshot: ResourceSnapshot,
+    signal: AbortSignal,
+  ): Promise<{ result: ChangeResult; snapshot: ResourceSnapshot }> {
+    const ctx: EvalContext = { now: this.clock(), policy: this.deps.config.policy };
+    const findings = remediator.evaluate(snapshot, ctx);
+    const base = { eventId: event.eventId, resourceId: event.resource.id };
+    const cite = citeFindings(remediator, findings);
+    const audited = { kind: 'decision' as const, actor: event.caller };
+    if (findings.length === 0) {
+      return { result: await this.record({ ...base, remediator: remediator.id, ...cite, decision: 'compliant', changes: [], auditSeq: null }, audited), snapshot };
+    }
+
+    const mode = await this.resolveMode(remediator, event);
+    const planned = remediator.plan(snapshot, findings).map((change) => this.view(change));
+    const common = { ...base, remediator: remediator.id, ...cite, mode: mode.mode, findings: describeFindings(findings) };
+    if (mode.mode === 'off') {
+      return { result: await this.record({ ...common, decision: 'skipped', changes: [], auditSeq: null, reason: `mode off (${mode.source})` }, audited), snapshot };
+    }
+    if (mode.mode === 'alert' || mode.dryRun || planned.length === 0) {
+      const reason = mode.dryRun && mode.mode === 'remediate' ? 'dry run: would remediate' : planned.length === 0 ? 'no automatic fix' : `mode alert (${mode.source})`;
+      const result = await this.record({ ...common, decision: 'alerted', changes: planned, auditSeq: null, reason }, audited);
+      await this.raise(result, findings, event);
+      return { result, snapshot };
+    }
+    return this.remediate(event, remediator, snapshot, findings, common, signal);
+  }
+
+  /** Write-ahead: the intent is durable before ARM is touched; the outcome follows either way. */
+  private async remediate(
+    event: ResourceChangeEvent,
+    remediator: Remediator,
+    snapshot: ResourceSnapshot,
+    findings: readonly Finding[],
+    common: Omit<ChangeResult, 'decision' | 'changes' | 'auditSeq'>,
+    signal: AbortSignal,
+  ): Promise<{ result: ChangeResult; snapshot: ResourceSnapshot }> {
+    const applied: ChangeView[] = [];
+    let current = snapshot;
+    let lastSeq: number | null = null;
+    for (const change of remediator.plan(snapshot, findings)) {
+      const view = this.view(change);
+      const intent = await this.appendOrFail({ ...auditFields(common), kind: 'intent', decision: 'remediated', change: view, actor: event.caller });
+      try {
+        const written = await this.deps.arm.apply(change, signal);
+        current = written.after ?? (await this.deps.arm.read(current.id, signal));
+      } catch (error) {
+        const gone = error instanceof ResourceGoneError;
+        const reason = gone ? 'resource no longer exists' : describeError(error);
+        const outcome = await this.appendOrFail({ ...auditFields(common), kind: 'outcome', intentSeq: intent.seq, outcome: 'failed', reason, change: view });
+        // decideWithRetry reads again and decides on what is there now.
+        if (error instanceof ConcurrentChangeError) throw error;
+        const transient = error instanceof TransientError;
+        const result: ChangeResult = { ...common, decision: gone ? 'skipped' : 'failed', changes: applied, auditSeq: outcome.seq, reason, ...(transient ? { retryable: true } : {}) };
+        if (!transient && !gone) await this.raise(result, findings, event);
+        return { result, snapshot: current };
+      }
+      applied.push(view);
+      lastSeq = (await this.appendOrFail({ ...auditFields(common), kind: 'outcome', intentSeq: intent.seq, outcome: 'succeeded', decision: 'remediated', change: view })).seq;
+    }
+
+    // Confirm from what ARM returned: the findings this remediator planned for must be gone.
+    const remaining = remediator.evaluate(current, { now: this.clock(), policy: this.deps.config.policy });
+    if (remaining.length > 0) {
+      const reason = `not confirmed: ${remaining.map((f) => f.property).join(', ')} still non-compliant after the write`;
+      const record = await this.appendOrFail({ ...auditFields(common), kind: 'decision', decision: 'failed', reason, actor: event.caller });
+      const result: ChangeResult = { ...common, decision: 'failed', changes: applied, auditSeq: record.seq, reason };
+      await this.raise(result, remaining, event);
+      return { result, snapshot: current };
+    }
+    return { result: { ...common, decision: 'remediated', changes: applied, auditSeq: lastSeq }, snapshot: current };
+  }
+
+  private async resolveMode(remediator: Remediator, event: ResourceChangeEvent): Promise<ModeResolution> {
+    try {
+      return await this.deps.modes.resolve(remediator, event.resource);
+    } catch (error) {
+      // Fail safe: an unreadable mode store must never silence (off) or widen (remediate) anything.
+      this.deps.log.error({ err: error, remediator: remediator.id }, 'mode store unreadable: failing safe to alert');
+      return { mode: 'alert', source: 'fail-safe', dryRun: false };
+    }
+  }
+
+  private isSelf(event: ResourceChangeEvent): boolean {
+    const { objectId, appId } = event.caller;
+    return (objectId !== undefined && this.deps.config.selfIds.has(objectId)) || (appId !== undefined && this.deps.config.selfIds.has(appId));
+  }
+
+  private async reject(eventId: string | undefined, resourceId: string | undefined, reason: string): Promise<ChangeResult> {
+    // The id of a rejected event is untrusted text: it is recorded as given (bounded), never used.
+    const result: ChangeResult = {
+      eventId: eventId ?? null,
+      resourceId: resourceId === undefined ? null : resourceId.slice(0, 512),
+      remediator: null,
+      control: null,
+      citation: null,
+      decision: 'rejected',
+      changes: [],
+      auditSeq: null,
+      reason,
+    };
+    return this.record(result, { kind: 'rejected' });
+  }
+
+  private async record(result: ChangeResult, extra: Pick<AuditEntry, 'kind' | 'actor'>): Promise<ChangeResult> {
+    const record = await this.appendOrFail({ ...auditFields(result), ...extra, ...(result.changes.length > 0 ? { change: result.changes } : {}) });
+    const logged = { ...result, auditSeq: record.seq };
+    this.deps.log.info({ eventId: logged.eventId, resourceId: logged.resourceId, remediator: logged.remediator, decision: logged.decision, auditSeq: logged.auditSeq, reason: logged.reason }, `decision ${logged.decision}`);
+    return logged;
+  }
+
+  /** Audit unavailable ⇒ no action and a failed invocation: Event Grid redelivers. */
+  private async appendOrFail(entry: AuditEntry) {
+    try {
+      return await this.deps.audit.append(entry);
+    } catch (error) {
+      throw new TransientError(`audit store unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+
+  private async raise(result: ChangeResult, findings: readonly Finding[], event: ResourceChangeEvent): Promise<void> {
+    await this.deps.alerter.raise({
+      eventId: event.eventId,
+      resourceId: event.resource.id,
+      remediator: result.remediator ?? 'unknown',
+      control: result.control ?? 'unknown',
+      citation: result.citation ?? '',
+      reason: result.reason ?? result.decision,
+      findings: findings.map(({ property, actual, expected, message }) => ({ property, actual, expected, message })),
+      plannedChanges: result.changes,
+      actor: event.caller,
+      ...(result.auditSeq === null ? {} : { auditSeq: result.auditSeq }),
+    });
+  }
+
+  private view(change: Change): ChangeView {
+    return { operation: change.operation, method: change.method, resourceId: change.resourceId, apiVersion: this.deps.arm.apiVersionOf(change), body: change.body };
+  }
+}
+
+function citeFindings(remediator: Remediator, findings: readonly Finding[]): { control: ControlId | null; citation: string | null } {
+  const control = findings[0]?.controls[0] ?? remediator.controls[0] ?? null;
+  return { control, citation: control === null ? null : CONTROLS[control].citation };
+}
+
+function describeFindings(findings: readonly Finding[]): NonNullable<ChangeResult['findings']> {
+  return findings.map((f) => ({
+    property: f.property,
+    actual: f.actual,
+    expected: f.expected,
+    controls: [...f.controls],
+    citations: f.controls.map((c) => CONTROLS[c].citation),
+    message: f.message,
+  }));
+}
+
+function auditFields(result: Partial<ChangeResult>): AuditEntry {
+  return {
+    kind: 'decision',
+    ...(result.eventId == null ? {} : { eventId: result.eventId }),
+    ...(result.resourceId == null ? {} : { resourceId: result.resourceId }),
+    ...(result.remediator == null ? {} : { remediator: result.remediator }),
+    ...(result.control == null ? {} : { control: result.control }),
+    ...(result.citation == null ? {} : { citation: result.citation }),
+    ...(result.decision === undefined ? {} : { decision: result.decision }),
+    ...(result.mode === undefined ? {} : { mode: result.mode }),
+    ...(result.reason === undefined ? {} : { reason: result.reason }),
+    ...(result.findings === undefined ? {} : { findings: result.findings.map(({ property, actual, expected, controls }) => ({ property, actual, expected, controls })) }),
+  };
+}
+
+function skipped(base: { eventId: string; resourceId: string }, remediator: Remediator | null, reason: string): ChangeResult {
+  return { ...base, remediator: remediator?.id ?? null, control: null, citation: null, decision: 'skipped', changes: [], auditSeq: null, reason };
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function failure(
+  base: Pick<ChangeResult, 'eventId' | 'resourceId'>,
+  remediator: Remediator,
+  decision: 'skipped' | 'failed',
+  error: unknown,
+): ChangeResult {
+  const transient = error instanceof TransientError;
+  const reason = error instanceof ResourceGoneError ? 'resource no longer exists' : describeError(error);
+  if (!(error instanceof TransientError) && !(error instanceof PermanentError)) throw error;
+  return {
+    ...base,
+    remediator: remediator.id,
+    control: remediator.controls[0] ?? null,
+    citation: remediator.controls[0] === undefined ? null : CONTROLS[remediator.controls[0]].citation,
+    decision,
+    changes: [],
+    auditSeq: null,
+    reason,
+    ...(transient ? { retryable: true } : {}),
+  };
+}

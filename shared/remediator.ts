@@ -1,0 +1,68 @@
+/**
+ * The Remediator contract (DESIGN §3). A remediator is a pure decision over a resource
+ * snapshot: it never calls ARM, the audit store or the alerter. The pipeline does the I/O.
+ */
+import type { BlobContainer, StorageAccountUpdateParameters } from '@azure/arm-storage';
+import type { ResourceSnapshot } from './arm/snapshot.js';
+import type { ControlId } from './controls.js';
+import type { ChangeKind } from './events.js';
+
+export type Mode = 'off' | 'alert' | 'remediate';
+export const MODES: readonly Mode[] = ['off', 'alert', 'remediate'];
+
+/** Policy knobs remediators read; defaults in shared/config.ts. */
+export interface Policy {
+  minimumTlsVersion: 'TLS1_2' | 'TLS1_3';
+}
+
+export interface EvalContext {
+  /** Every time-based rule evaluates as of this instant (`--now`). */
+  now: Date;
+  policy: Policy;
+}
+
+/** One way a resource falls short of a control. */
+export interface Finding {
+  /** The controls this finding violates, most specific first. */
+  controls: readonly [ControlId, ...ControlId[]];
+  /** Property path as ARM names it, e.g. `properties.allowBlobPublicAccess`. */
+  property: string;
+  actual: unknown;
+  expected: unknown;
+  message: string;
+}
+
+/**
+ * A planned write, as data: the pipeline applies it with the SDK operation it names, and the
+ * audit records it before (intent) and after (outcome). `body` is the SDK's parameter shape.
+ */
+export type Change =
+  | {
+      operation: 'storageAccounts.update';
+      method: 'PATCH';
+      resourceId: string;
+      body: StorageAccountUpdateParameters;
+    }
+  | {
+      operation: 'blobContainers.update';
+      method: 'PATCH';
+      resourceId: string;
+      body: BlobContainer;
+    };
+
+export interface Remediator<S extends ResourceSnapshot = ResourceSnapshot> {
+  /** kebab-case, stable: used in modes, audit and alerts. */
+  id: string;
+  title: string;
+  controls: readonly ControlId[];
+  resourceTypes: readonly S['type'][];
+  /** ARM actions it may perform: the deployment's least-privilege role is built from these. */
+  armActions: readonly string[];
+  /** Event kinds that can make a resource non-compliant for this remediator (default: write). */
+  triggers?: readonly ChangeKind[];
+  /** 'alert' for anything that can break a workload. */
+  defaultMode: Mode;
+  evaluate(snapshot: S, ctx: EvalContext): Finding[];
+  /** [] when compliant; plan(applied(plan(x))) must be []. */
+  plan(snapshot: S, findings: readonly Finding[]): Change[];
+}

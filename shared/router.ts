@@ -1,0 +1,13 @@
+/**
+ * Which remediators an event concerns. Pure and cheap: most events in a real subscription
+ * concern none of them, and those must cost no ARM call.
+ */
+import type { ResourceChangeEvent } from './events.js';
+import type { Remediator } from './remediator.js';
+
+export function routeEvent<R extends Pick<Remediator, 'resourceTypes' | 'triggers'>>(event: ResourceChangeEvent, remediators: readonly R[]): R[] {
+  const type = event.resource.resourceType.toLowerCase();
+  return remediators.filter(
+    (r) => (r.triggers ?? ['write']).includes(event.kind) && r.resourceTypes.some((t) => t.toLowerCase() === type),
+  );
+}

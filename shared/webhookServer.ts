@@ -1,0 +1,78 @@
+/**
+ * The service's own webhook host (`serve`): a bare node:http server speaking Event Grid's
+ * webhook contract, for where the Azure Functions host is not available. Same handler
+ * logic as the Functions entry: both end in Pipeline.processBatch.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from './log.js';
+import type { BatchOutcome } from './pipeline.js';
+import { handleWebhook, MAX_BODY_BYTES } from './webhook.js';
+
+export const WEBHOOK_PATH = '/api/events';
+
+export interface WebhookServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startWebhookServer(options: {
+  port: number;
+  host?: string;
+  processBatch: (body: unknown) => Promise<BatchOutcome>;
+  log: Logger;
+}): Promise<WebhookServer> {
+  const server = createServer((request, response) => {
+    const send = (status: number, headers: Record<string, string> = {}, body?: unknown): void => {
+      const text = body === undefined ? '' : JSON.stringify(body);
+      response.writeHead(status, { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }) });
+      response.end(text);
+    };
+    const path = (request.url ?? '/').split('?')[0];
+    if (path === '/healthz' && request.method === 'GET') return send(200, {}, { status: 'ok' });
+    if (path !== WEBHOOK_PATH) return send(404, {}, { error: 'not found' });
+    readBody(request)
+      .then(async (body) => {
+        const headers: Record<string, string | undefined> = {};
+        for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(',') : value;
+        const reply = await handleWebhook({ method: request.method ?? 'GET', headers, body }, options.processBatch, options.log);
+        send(reply.status, reply.headers, reply.body);
+      })
+      .catch((error: unknown) => {
+        if (error instanceof BodyTooLarge) return send(413, {}, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+        options.log.error({ err: error }, 'webhook request failed');
+        send(500, {}, { error: 'internal error' });
+      });
+  });
+  // Event Grid waits 30 s; keep sockets a little longer than that so a slow batch is not cut off.
+  server.requestTimeout = 35_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://${address.address}:${address.port}${WEBHOOK_PATH}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        server.closeAllConnections();
+      }),
+  };
+}

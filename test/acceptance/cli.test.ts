@@ -1,0 +1,166 @@
+/**
+ * The command-line contract of DESIGN §9, run from outside as a user (or CI) runs it:
+ * the built bin, real files, the public examples in ../shared/examples.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { armWriteEvent, PRESCRIPTIONS, RX01, SELF_CLAIMS } from '../helpers/events.js';
+import { REPO_ROOT, sharedPath } from '../helpers/fixtures.js';
+
+const run = promisify(execFile);
+const BIN = join(REPO_ROOT, 'bin', 'hipaa-remediator.js');
+const EVENTS = sharedPath('examples', 'storage-events.json');
+const STATE = sharedPath('examples', 'storage-state.json');
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<Ran> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, AZURE_SUBSCRIPTION_ID: '' }, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hipaa-cli-'));
+});
+
+function byName(state: { resources: { name: string; properties?: Record<string, unknown> }[] }, name: string) {
+  return state.resources.find((r) => r.name === name)?.properties ?? {};
+}
+
+describe('hipaa-remediator process', () => {
+  it('remediates the public example exactly as ../shared/examples/README.md says', async () => {
+    const after = join(dir, 'after.json');
+    const ran = await cli(['process', EVENTS, '--sandbox', STATE, '--save-sandbox', after, '--home', join(dir, 'home'), '--json']);
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    const out = JSON.parse(ran.stdout) as { results: Record<string, unknown>[]; summary: Record<string, number> };
+    const before = JSON.parse(await readFile(STATE, 'utf8')) as Parameters<typeof byName>[0];
+    const saved = JSON.parse(await readFile(after, 'utf8')) as Parameters<typeof byName>[0];
+
+    expect(byName(saved, 'stpharmacyrx01')).toEqual({
+      ...byName(before, 'stpharmacyrx01'),
+      allowBlobPublicAccess: false,
+      supportsHttpsTrafficOnly: true,
+      minimumTlsVersion: 'TLS1_2',
+    });
+    expect(byName(saved, 'stpharmacyok02')).toEqual(byName(before, 'stpharmacyok02'));
+    expect(byName(saved, 'prescriptions')['publicAccess']).toBe('None');
+
+    for (const result of out.results) {
+      expect(Object.keys(result)).toEqual(expect.arrayContaining(['eventId', 'resourceId', 'remediator', 'control', 'citation', 'decision', 'changes', 'auditSeq']));
+      expect(['remediated', 'alerted', 'compliant', 'skipped', 'rejected', 'failed']).toContain(result['decision']);
+    }
+    const remediated = out.results.filter((r) => r['decision'] === 'remediated');
+    expect(remediated).toHaveLength(3);
+    for (const r of remediated) {
+      expect(r['citation']).toMatch(/^45 CFR 164\.3\d\d/);
+      expect(typeof r['auditSeq']).toBe('number');
+    }
+    const ok02 = out.results.filter((r) => String(r['resourceId']).endsWith('stpharmacyok02'));
+    expect(ok02.map((r) => r['decision'])).toEqual(['compliant', 'compliant']);
+    expect(out.summary).toMatchObject({ remediated: 3, failed: 0, rejected: 0 });
+
+    const verify = await cli(['audit', 'verify', '--home', join(dir, 'home'), '--json']);
+    expect(verify.code).toBe(0);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true });
+  });
+
+  it('saves a state that, processed again, changes nothing (0 PATCH: all compliant)', async () => {
+    const first = join(dir, 'first.json');
+    const second = join(dir, 'second.json');
+    await cli(['process', EVENTS, '--sandbox', STATE, '--save-sandbox', first, '--home', join(dir, 'home'), '--json']);
+    const again = await cli(['process', EVENTS, '--sandbox', first, '--save-sandbox', second, '--home', join(dir, 'home'), '--json']);
+    expect(again.code).toBe(0);
+    const out = JSON.parse(again.stdout) as { results: { decision: string }[] };
+    expect(out.results.every((r) => r.decision === 'compliant')).toBe(true);
+    expect(await readFile(second, 'utf8')).toBe(await readFile(first, 'utf8'));
+  });
+
+  it('rejects a hostile event inside a batch (exit 0) and processes the others', async () => {
+    const hostile = armWriteEvent(RX01);
+    hostile['subject'] = `${RX01}/../../x`;
+    (hostile['data'] as Record<string, unknown>)['resourceUri'] = hostile['subject'];
+    const events = join(dir, 'events.json');
+    await writeFile(events, JSON.stringify([hostile, armWriteEvent(PRESCRIPTIONS)]));
+    const ran = await cli(['process', events, '--sandbox', STATE, '--home', join(dir, 'home'), '--json']);
+    expect(ran.code).toBe(0);
+    const out = JSON.parse(ran.stdout) as { results: { decision: string; reason?: string }[] };
+    expect(out.results.map((r) => r.decision)).toEqual(['rejected', 'remediated']);
+    expect(out.results[0]?.reason).toMatch(/invalid ARM resource id/);
+  });
+
+  it("skips the service's own changes (HIPAA_REMEDIATOR_SELF_IDS)", async () => {
+    const events = join(dir, 'events.json');
+    await writeFile(events, JSON.stringify([armWriteEvent(PRESCRIPTIONS, { claims: { ...SELF_CLAIMS, appid: '0d0d0d0d-0000-4000-8000-000000000001', 'http://schemas.microsoft.com/identity/claims/objectidentifier': '0d0d0d0d-0000-4000-8000-000000000002' } })]));
+    const after = join(dir, 'after.json');
+    const ran = await cli(['process', events, '--sandbox', STATE, '--save-sandbox', after, '--home', join(dir, 'home'), '--json'], {
+      HIPAA_REMEDIATOR_SELF_IDS: '0d0d0d0d-0000-4000-8000-000000000002',
+    });
+    expect(ran.code).toBe(0);
+    expect((JSON.parse(ran.stdout) as { results: { decision: string }[] }).results.map((r) => r.decision)).toEqual(['skipped']);
+    expect(byName(JSON.parse(await readFile(after, 'utf8')) as Parameters<typeof byName>[0], 'prescriptions')['publicAccess']).toBe('Blob');
+  });
+
+  it.each([
+    ['a file that is not JSON', 'not json {', /not valid JSON/],
+    ['JSON that holds no events', '{"hello":"world"}', /not an Event Grid or CloudEvents event/],
+  ])('exits 2 for %s, changes nothing and records it', async (_label, content, message) => {
+    const events = join(dir, 'bad.json');
+    await writeFile(events, content);
+    const after = join(dir, 'after.json');
+    const home = join(dir, 'home');
+    const ran = await cli(['process', events, '--sandbox', STATE, '--save-sandbox', after, '--home', home, '--json']);
+    expect(ran.code).toBe(2);
+    expect(ran.stdout).toBe('');
+    expect(ran.stderr).toMatch(message);
+    await expect(readFile(after)).rejects.toThrow();
+    const shown = JSON.parse((await cli(['audit', 'show', '--home', home, '--json'])).stdout) as { records: { kind: string; reason: string }[] };
+    expect(shown.records).toHaveLength(1);
+    expect(shown.records[0]).toMatchObject({ kind: 'rejected' });
+  });
+
+  it.each([
+    [['process'], /needs an events file/],
+    [['process', EVENTS, '--bogus'], /Unknown option/],
+    [['process', EVENTS, '--save-sandbox', 'x.json'], /--save-sandbox needs --sandbox/],
+    [['process', '/nonexistent/events.json', '--sandbox', STATE], /cannot read events file/],
+    [['frobnicate'], /unknown command/],
+  ])('exits 2 with a clear message for bad usage: %j', async (args, message) => {
+    const ran = await cli([...args, '--home', join(dir, 'home')]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toMatch(message);
+  });
+
+  it('exits 2 for a sandbox state that is not a state', async () => {
+    const state = join(dir, 'state.json');
+    await writeFile(state, JSON.stringify({ resources: [{ name: 'x' }] }));
+    const ran = await cli(['process', EVENTS, '--sandbox', state, '--home', join(dir, 'home')]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toMatch(/sandbox state/);
+  });
+});
+
+describe('hipaa-remediator remediators', () => {
+  it('lists the catalog with controls, citations and modes as JSON', async () => {
+    const ran = await cli(['remediators', '--json']);
+    expect(ran.code).toBe(0);
+    const out = JSON.parse(ran.stdout) as { remediators: { id: string; mode: string; controls: { citation: string }[] }[] };
+    expect(out.remediators.map((r) => r.id)).toEqual(['storage-public-access', 'storage-secure-transfer']);
+    expect(out.remediators[0]?.controls[0]?.citation).toBe('45 CFR 164.312(a)(1)');
+    expect(out.remediators.every((r) => r.mode === 'remediate')).toBe(true);
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * The Azure Functions entry without the Functions host (Core Tools cannot be installed here):
+ * the registered handler, called with a real InvocationContext, against the sandbox.
+ */
+import { InvocationContext } from '@azure/functions';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSandboxState, startSandbox, type Sandbox } from '../../sandbox/index.js';
+import { armWriteEvent, PRESCRIPTIONS } from '../helpers/events.js';
+import { readSharedJson, sharedPath } from '../helpers/fixtures.js';
+
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ state: await loadSandboxState(sharedPath('examples', 'storage-state.json')) });
+  const dir = await mkdtemp(join(tmpdir(), 'hipaa-fn-'));
+  await writeFile(join(dir, 'ca.pem'), sandbox.ca);
+  delete process.env['AZURE_SUBSCRIPTION_ID'];
+  process.env['HIPAA_REMEDIATOR_SANDBOX_URL'] = sandbox.url;
+  process.env['HIPAA_REMEDIATOR_SANDBOX_CA'] = join(dir, 'ca.pem');
+  process.env['HIPAA_REMEDIATOR_HOME'] = join(dir, 'home');
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+
+describe('functions/onResourceChange', () => {
+  it('processes one Event Grid event through the pipeline and logs the decision', async () => {
+    const { onResourceChange } = await import('../../functions/onResourceChange.js');
+    const logged: string[] = [];
+    const context = new InvocationContext({ functionName: 'onResourceChange', logHandler: (_level, ...args) => logged.push(args.join(' ')) });
+    const event = armWriteEvent(PRESCRIPTIONS);
+    await onResourceChange(event, context);
+    expect(logged.some((line) => line.startsWith('remediated storage-public-access'))).toBe(true);
+    const container = sandbox.snapshot().resources.find((r) => r.name === 'prescriptions');
+    expect((container?.properties as Record<string, unknown>)['publicAccess']).toBe('None');
+  });
+
+  it('throws (so Event Grid redelivers) when ARM is unavailable', async () => {
+    const { onResourceChange } = await import('../../functions/onResourceChange.js');
+    sandbox.faults.inject({ method: 'GET', status: 503, times: 1000 });
+    const [event] = readSharedJson('fixtures', 'events', 'storage-account-write.json') as unknown[];
+    await expect(onResourceChange(event, new InvocationContext({ functionName: 'onResourceChange' }))).rejects.toThrow(/Event Grid will redeliver/);
+    sandbox.faults.clear();
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * A small world for integration tests: the sandbox ARM over HTTPS, the real SDK clients, a
+ * file audit in a temp home and the pipeline wired exactly as the CLI wires it.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { startSandbox, type Sandbox, type SandboxState } from '../../sandbox/index.js';
+import { SANDBOX_SERVICE_IDENTITY, sandboxConnection } from '../../shared/arm/sandboxConnection.js';
+import { verifyChain, type AuditRecord } from '../../shared/audit/record.js';
+import { createRuntime, type Runtime } from '../../shared/composition.js';
+import { buildConfig, type ServiceConfig } from '../../shared/config.js';
+import { createLogger } from '../../shared/log.js';
+
+export interface World {
+  sandbox: Sandbox;
+  runtime: Runtime;
+  home: string;
+  logLines: string[];
+  audit(): Promise<AuditRecord[]>;
+  /** ARM requests the service made (not the test's own), optionally only one method. */
+  serviceRequests(method?: string): { method: string; path: string }[];
+  close(): Promise<void>;
+}
+
+export async function startWorld(state: SandboxState, configJson: Record<string, unknown> = {}): Promise<World> {
+  const sandbox = await startSandbox({ state });
+  const home = await mkdtemp(join(tmpdir(), 'hipaa-home-'));
+  const logLines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logLines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const base: ServiceConfig = buildConfig({ ...configJson, arm: { maxRetries: 2, eventBudgetMs: 10_000 } }, {});
+  const config: ServiceConfig = { ...base, selfIds: new Set([...base.selfIds, SANDBOX_SERVICE_IDENTITY.objectId, SANDBOX_SERVICE_IDENTITY.appId]) };
+  const runtime = createRuntime({
+    home,
+    config,
+    arm: sandboxConnection(sandbox.url, sandbox.ca),
+    log: createLogger({ level: 'debug', destination }),
+    subscriptions: new Set(['11111111-2222-4333-8444-555555555555']),
+  });
+  return {
+    sandbox,
+    runtime,
+    home,
+    logLines,
+    async audit() {
+      const records = await runtime.audit.readAll();
+      const problem = verifyChain(records);
+      if (problem !== undefined) throw new Error(`audit chain broken: ${JSON.stringify(problem)}`);
+      return records as AuditRecord[];
+    },
+    serviceRequests(method) {
+      return sandbox.requests
+        .filter((r) => r.callerObjectId === SANDBOX_SERVICE_IDENTITY.objectId && (method === undefined || r.method === method))
+        .map((r) => ({ method: r.method, path: r.path }));
+    },
+    close: () => sandbox.close(),
+  };
+}

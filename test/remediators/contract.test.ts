@@ -1,0 +1,80 @@
+/**
+ * The Remediator contract (DESIGN §3), walked over the whole registry: a new remediator is
+ * checked here the moment its registry line is added.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REMEDIATORS } from '../../remediators/index.js';
+import { parseResourceId } from '../../shared/arm/resourceId.js';
+import { BLOB_CONTAINER, STORAGE_ACCOUNT } from '../../shared/arm/resourceTypes.js';
+import type { ResourceSnapshot } from '../../shared/arm/snapshot.js';
+import { CONTROLS } from '../../shared/controls.js';
+import { MODES } from '../../shared/remediator.js';
+import { account, applied, container, CTX } from '../helpers/snapshots.js';
+import { REPO_ROOT, sharedPath } from '../helpers/fixtures.js';
+
+/** Spec example bodies (Azure/azure-rest-api-specs, via ../shared/fixtures/arm) per resource type. */
+const FIXTURES: Record<string, string> = {
+  [STORAGE_ACCOUNT]: 'fixtures/arm/storage/storageAccounts.get.json',
+  [BLOB_CONTAINER]: 'fixtures/arm/storage/blobContainers.get.json',
+};
+
+/** The most non-compliant snapshot of each type we can describe: every remediator must find something. */
+const WORST: Record<string, ResourceSnapshot> = {
+  [STORAGE_ACCOUNT]: account({ allowBlobPublicAccess: true, enableHttpsTrafficOnly: false, minimumTlsVersion: 'TLS1_0' }),
+  [BLOB_CONTAINER]: container({ publicAccess: 'Container' }),
+};
+
+function armActionOf(change: { method: string; resourceId: string }): string {
+  const type = parseResourceId(change.resourceId).resourceType;
+  return `${type}/${change.method === 'DELETE' ? 'delete' : 'write'}`;
+}
+
+describe('remediator registry contract', () => {
+  it('has unique kebab-case ids, each in a file of the same name', () => {
+    const ids = REMEDIATORS.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) {
+      expect(id).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
+      expect(existsSync(join(REPO_ROOT, 'remediators', `${id}.ts`)), id).toBe(true);
+    }
+  });
+
+  describe.each(REMEDIATORS.map((r) => [r.id, r] as const))('%s', (_id, remediator) => {
+    it('cites only controls of the HIPAA catalog and has a valid default mode', () => {
+      expect(remediator.controls.length).toBeGreaterThan(0);
+      for (const control of remediator.controls) expect(Object.hasOwn(CONTROLS, control), control).toBe(true);
+      expect(MODES).toContain(remediator.defaultMode);
+    });
+
+    it('has spec fixtures for every resource type it evaluates', () => {
+      for (const type of remediator.resourceTypes) {
+        const fixture = FIXTURES[type];
+        expect(fixture, type).toBeDefined();
+        expect(existsSync(sharedPath(fixture!)), fixture).toBe(true);
+        expect(WORST[type], type).toBeDefined();
+      }
+    });
+
+    it('declares exactly the ARM actions its plans emit, and its findings cite its own controls', () => {
+      const emitted = new Set<string>();
+      for (const type of remediator.resourceTypes) {
+        const snapshot = WORST[type]!;
+        const findings = remediator.evaluate(snapshot, CTX);
+        expect(findings.length, `${type} worst case`).toBeGreaterThan(0);
+        for (const f of findings) for (const c of f.controls) expect(remediator.controls).toContain(c);
+        for (const change of remediator.plan(snapshot, findings)) emitted.add(armActionOf(change));
+      }
+      expect([...emitted].sort()).toEqual([...remediator.armActions].sort());
+    });
+
+    it('is idempotent on its worst case: plan(applied(plan(x))) is []', () => {
+      for (const type of remediator.resourceTypes) {
+        const snapshot = WORST[type]!;
+        const fixed = applied(snapshot, remediator.plan(snapshot, remediator.evaluate(snapshot, CTX)));
+        expect(remediator.plan(fixed, remediator.evaluate(fixed, CTX))).toEqual([]);
+      }
+    });
+  });
+});
