@@ -59,12 +59,15 @@ export class Pipeline {
     }
     const perEvent = await mapWithConcurrency(events, this.deps.config.concurrency, (parsed) => this.processEvent(parsed));
     const results = perEvent.flat();
+    // Group commit: the batch is acknowledged only once its records are durable.
+    await this.syncOrFail();
     return { results, summary: summarize(events.length, results) };
   }
 
   /** Records input refused as a whole (not JSON, not events): nothing was processed. */
   async rejectInput(reason: string): Promise<void> {
     await this.appendOrFail({ kind: 'rejected', decision: 'rejected', reason });
+    await this.syncOrFail();
     this.deps.log.warn({ reason }, 'input rejected');
   }
 
@@ -204,6 +207,7 @@ export class Pipeline {
     for (const change of remediator.plan(snapshot, findings)) {
       const view = this.view(change);
       const intent = await this.appendOrFail({ ...auditFields(common), kind: 'intent', decision: 'remediated', change: view, actor: event.caller });
+      await this.syncOrFail(); // write-ahead: the intent is on disk before ARM is touched
       try {
         const written = await this.deps.arm.apply(change, signal);
         current = written.after ?? (await this.deps.arm.read(current.id, signal));
@@ -276,6 +280,14 @@ export class Pipeline {
   private async appendOrFail(entry: AuditEntry) {
     try {
       return await this.deps.audit.append(entry);
+    } catch (error) {
+      throw new TransientError(`audit store unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+
+  private async syncOrFail(): Promise<void> {
+    try {
+      await this.deps.audit.sync();
     } catch (error) {
       throw new TransientError(`audit store unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }

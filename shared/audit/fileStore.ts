@@ -1,16 +1,18 @@
 /**
- * Embedded audit store: JSON lines under `<home>/audit/audit.jsonl`, fsync'd per append so a
- * write-ahead intent is on disk before the change it announces. One writer per process,
- * serialised here; the full store (signed heads, blob adapter, roll-over, cross-process
- * writers) is its own piece of work.
+ * Embedded audit store: JSON lines under `<home>/audit/audit.jsonl`. Appends go straight to
+ * the file; `sync` fsyncs (group commit), which the pipeline calls before every ARM write and
+ * before acknowledging a batch. One writer per process, serialised here; the full store
+ * (signed heads, blob adapter, roll-over, cross-process writers) is its own piece of work.
  */
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { GENESIS_HASH, sealRecord, type AuditEntry, type AuditRecord, type AuditStore } from './record.js';
 
 export class FileAuditStore implements AuditStore {
   private tail: Promise<unknown> = Promise.resolve();
   private head: { seq: number; hash: string } | undefined;
+  private file: FileHandle | undefined;
+  private dirty = false;
 
   constructor(
     readonly path: string,
@@ -22,8 +24,28 @@ export class FileAuditStore implements AuditStore {
   }
 
   append(entry: AuditEntry): Promise<AuditRecord> {
-    const next = this.tail.then(() => this.appendNow(entry));
-    // Keep the queue alive after a failure: the failed append is reported to its caller only.
+    return this.enqueue(() => this.appendNow(entry));
+  }
+
+  sync(): Promise<void> {
+    return this.enqueue(async () => {
+      if (!this.dirty || this.file === undefined) return;
+      await this.file.sync();
+      this.dirty = false;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.sync();
+    await this.enqueue(async () => {
+      await this.file?.close();
+      this.file = undefined;
+    });
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(work);
+    // Keep the queue alive after a failure: the failed operation is reported to its caller only.
     this.tail = next.catch(() => undefined);
     return next;
   }
@@ -51,14 +73,12 @@ export class FileAuditStore implements AuditStore {
   private async appendNow(entry: AuditEntry): Promise<AuditRecord> {
     const head = this.head ?? (await this.loadHead());
     const record = sealRecord(entry, head.seq + 1, head.hash, this.clock());
-    await mkdir(dirname(this.path), { recursive: true });
-    const file = await open(this.path, 'a', 0o600);
-    try {
-      await file.appendFile(`${JSON.stringify(record)}\n`);
-      await file.sync();
-    } finally {
-      await file.close();
+    if (this.file === undefined) {
+      await mkdir(dirname(this.path), { recursive: true });
+      this.file = await open(this.path, 'a', 0o600);
     }
+    await this.file.appendFile(`${JSON.stringify(record)}\n`);
+    this.dirty = true;
     this.head = { seq: record.seq, hash: record.hash };
     return record;
   }

@@ -78,8 +78,15 @@ export function verifyChain(records: readonly unknown[]): ChainProblem | undefin
   return undefined;
 }
 
-/** Port: the tamper-evident, append-only audit store. */
+/**
+ * Port: the tamper-evident, append-only audit store. Appends are ordered; `sync` is the
+ * group commit: once it resolves, every record appended before it is on stable storage.
+ * The pipeline syncs before any ARM write (write-ahead intent) and before a batch is
+ * acknowledged, so one fsync covers many decisions.
+ */
 export interface AuditStore {
-  /** Durably appends; resolves only once the record is on stable storage. Throws if it cannot. */
+  /** Appends in order; throws if the record cannot be written. */
   append(entry: AuditEntry): Promise<AuditRecord>;
+  /** Makes everything appended so far durable; throws if it cannot. */
+  sync(): Promise<void>;
 }
