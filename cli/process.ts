@@ -6,7 +6,7 @@ import { loadConfig } from '../shared/config.js';
 import { BadBatchError, parseEventBatch } from '../shared/events.js';
 import { createLogger } from '../shared/log.js';
 import { formatResult } from './output.js';
-import { azureConnection } from '../shared/arm/azure.js';
+import { azureConnection, azureSubscriptionId, azureSubscriptions } from '../shared/arm/azure.js';
 import { openSandbox, readStateFile, SANDBOX_SERVICE_IDENTITY } from './sandboxSession.js';
 import { COMMON_OPTIONS, EXIT, parse, UsageError } from './usage.js';
 
@@ -22,7 +22,7 @@ export async function processCommand(args: string[]): Promise<number> {
   const config = await loadConfig(values.config);
   const body = await readEvents(eventsPath, home);
   const state = values.sandbox === undefined ? undefined : await readStateFile(values.sandbox);
-  if (state === undefined && process.env['AZURE_SUBSCRIPTION_ID'] === undefined) {
+  if (state === undefined && azureSubscriptionId() === undefined) {
     throw new UsageError('no ARM to talk to: pass --sandbox <state.json>, or set AZURE_SUBSCRIPTION_ID for Azure');
   }
 
@@ -35,7 +35,7 @@ export async function processCommand(args: string[]): Promise<number> {
       config: { ...config, selfIds },
       arm,
       log,
-      ...(session === undefined ? {} : { subscriptions: session.subscriptions }),
+      ...(session !== undefined ? { subscriptions: session.subscriptions } : azureScope()),
     });
     const outcome = await runtime.pipeline.processBatch(body);
     if (values['save-sandbox'] !== undefined && session !== undefined) await session.save(values['save-sandbox']);
@@ -46,10 +46,16 @@ export async function processCommand(args: string[]): Promise<number> {
       const s = outcome.summary;
       process.stdout.write(`${s.events} events: ${s.remediated} remediated, ${s.alerted} alerted, ${s.compliant} compliant, ${s.skipped} skipped, ${s.rejected} rejected, ${s.failed} failed\n`);
     }
+    await runtime.audit.close();
     return outcome.summary.failed > 0 ? EXIT.checkFailed : EXIT.ok;
   } finally {
     await session?.close();
   }
+}
+
+function azureScope(): { subscriptions?: ReadonlySet<string> } {
+  const subscriptions = azureSubscriptions();
+  return subscriptions === undefined ? {} : { subscriptions };
 }
 
 /** Not JSON, or not events at all: bad input, recorded, nothing processed. */

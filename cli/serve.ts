@@ -11,7 +11,7 @@ import { loadConfig } from '../shared/config.js';
 import { createLogger } from '../shared/log.js';
 import type { ChangeResult } from '../shared/result.js';
 import { startWebhookServer } from '../shared/webhookServer.js';
-import { azureConnection, azureSubscriptions } from '../shared/arm/azure.js';
+import { azureConnection, azureSubscriptionId, azureSubscriptions } from '../shared/arm/azure.js';
 import { startDrift } from './demo.js';
 import { formatResult, shortResource } from './output.js';
 import { openSandbox, readStateFile, SANDBOX_SERVICE_IDENTITY } from './sandboxSession.js';
@@ -34,7 +34,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const home = resolveHome(values.home);
   const log = createLogger({ level: process.env['LOG_LEVEL'] ?? 'warn' });
   const config = await loadConfig(values.config);
-  const azure = process.env['AZURE_SUBSCRIPTION_ID'] !== undefined;
+  const azure = azureSubscriptionId() !== undefined;
   const print = (line: string): void => {
     process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
   };
@@ -53,10 +53,16 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (azure) {
     const subscriptions = azureSubscriptions();
     const runtime = createRuntime({ home, config, arm: azureConnection(), log, onResult, ...(subscriptions === undefined ? {} : { subscriptions }) });
-    const webhook = await startWebhookServer({ port, host: process.env['HIPAA_REMEDIATOR_LISTEN'] ?? '127.0.0.1', processBatch: (b) => runtime.pipeline.processBatch(b), log });
-    print(`serving Azure subscription ${process.env['AZURE_SUBSCRIPTION_ID']}: Event Grid webhook at ${webhook.url}`);
+    const key = process.env['HIPAA_REMEDIATOR_WEBHOOK_KEY'];
+    const host = process.env['HIPAA_REMEDIATOR_LISTEN'] ?? '127.0.0.1';
+    if (host !== '127.0.0.1' && host !== 'localhost' && (key === undefined || key.length < 32)) {
+      throw new UsageError('listening beyond loopback needs HIPAA_REMEDIATOR_WEBHOOK_KEY (at least 32 characters)');
+    }
+    const webhook = await startWebhookServer({ port, host, processBatch: (b) => runtime.pipeline.processBatch(b), log, ...(key === undefined ? {} : { key }) });
+    print(`serving Azure subscription ${String(azureSubscriptionId())}: Event Grid webhook at ${webhook.url}${key === undefined ? '' : '?code=…'}`);
     await untilSignal();
     await webhook.close();
+    await runtime.audit.close();
     return EXIT.ok;
   }
 
@@ -82,6 +88,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   await session.save(saved);
   await webhook.close();
   await session.close();
+  await runtime.audit.close();
   print(`sandbox state saved to ${saved}`);
   return EXIT.ok;
 }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { azureConnection, azureSubscriptions } from '../shared/arm/azure.js';
+import { azureConnection, azureSubscriptionId, azureSubscriptions } from '../shared/arm/azure.js';
 import type { ArmConnection } from '../shared/arm/gateway.js';
 import { sandboxConnection } from '../shared/arm/sandboxConnection.js';
 import { createRuntime, type Runtime } from '../shared/composition.js';
@@ -31,7 +31,7 @@ function build(env: NodeJS.ProcessEnv): Runtime {
 }
 
 function connection(env: NodeJS.ProcessEnv): ArmConnection {
-  if (env['AZURE_SUBSCRIPTION_ID'] !== undefined) return azureConnection(env);
+  if (azureSubscriptionId(env) !== undefined) return azureConnection(env);
   const url = env['HIPAA_REMEDIATOR_SANDBOX_URL'];
   const caFile = env['HIPAA_REMEDIATOR_SANDBOX_CA'];
   if (url === undefined || caFile === undefined) {

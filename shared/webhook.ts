@@ -4,6 +4,7 @@
  * and the status codes that tell Event Grid whether to redeliver.
  * Docs: MicrosoftDocs azure-docs articles/event-grid/webhook-event-delivery.md, delivery-and-retry.md.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { BadBatchError, SUBSCRIPTION_VALIDATION_EVENT } from './events.js';
 import type { Logger } from './log.js';
 import type { BatchOutcome } from './pipeline.js';
@@ -11,6 +12,8 @@ import type { BatchOutcome } from './pipeline.js';
 export interface WebhookRequest {
   method: string;
   headers: Record<string, string | undefined>;
+  /** The `code` query parameter (Event Grid endpoint URLs carry the key there, as for Azure Functions). */
+  code?: string;
   body: string;
 }
 
@@ -23,11 +26,25 @@ export interface WebhookResponse {
 /** Event Grid delivers at most 1 MB per event; a batch is bounded by the subscription's preferred size. */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
+/** Constant-time comparison, so the key cannot be guessed a byte at a time. */
+function keyMatches(expected: string, given: string | undefined): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 export async function handleWebhook(
   request: WebhookRequest,
   processBatch: (body: unknown) => Promise<BatchOutcome>,
   log: Logger,
+  key?: string,
 ): Promise<WebhookResponse> {
+  if (key !== undefined && !keyMatches(key, request.code ?? request.headers['x-functions-key'])) {
+    // 401 is not retried by Event Grid: a wrong key stays wrong.
+    log.warn({ method: request.method }, 'webhook request without a valid key refused');
+    return { status: 401, body: { error: 'missing or invalid key' } };
+  }
   if (request.method === 'OPTIONS') {
     const origin = request.headers['webhook-request-origin'];
     if (origin === undefined) return { status: 400, body: { error: 'missing WebHook-Request-Origin' } };

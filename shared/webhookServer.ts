@@ -36,6 +36,8 @@ export async function startWebhookServer(options: {
   host?: string;
   processBatch: (body: unknown) => Promise<BatchOutcome>;
   log: Logger;
+  /** When set, every request must carry it as `?code=` or `x-functions-key`. */
+  key?: string;
 }): Promise<WebhookServer> {
   const server = createServer((request, response) => {
     const send = (status: number, headers: Record<string, string> = {}, body?: unknown): void => {
@@ -43,14 +45,16 @@ export async function startWebhookServer(options: {
       response.writeHead(status, { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }) });
       response.end(text);
     };
-    const path = (request.url ?? '/').split('?')[0];
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    const code = url.searchParams.get('code') ?? undefined;
     if (path === '/healthz' && request.method === 'GET') return send(200, {}, { status: 'ok' });
     if (path !== WEBHOOK_PATH) return send(404, {}, { error: 'not found' });
     readBody(request)
       .then(async (body) => {
         const headers: Record<string, string | undefined> = {};
         for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(',') : value;
-        const reply = await handleWebhook({ method: request.method ?? 'GET', headers, body }, options.processBatch, options.log);
+        const reply = await handleWebhook({ method: request.method ?? 'GET', headers, body, ...(code === undefined ? {} : { code }) }, options.processBatch, options.log, options.key);
         send(reply.status, reply.headers, reply.body);
       })
       .catch((error: unknown) => {

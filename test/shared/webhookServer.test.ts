@@ -93,4 +93,20 @@ describe('webhook host', () => {
     expect(reply.status).toBe(200);
     expect(reply.json).toMatchObject({ summary: { rejected: 1 } });
   });
+
+  it('refuses requests without the configured key (401, not retried) and accepts ?code= or x-functions-key', async () => {
+    const key = 'k'.repeat(40);
+    const guarded = await startWebhookServer({ port: 0, processBatch: (b) => world.runtime.pipeline.processBatch(b), log: world.runtime.log, key });
+    try {
+      const body = JSON.stringify([armWriteEvent(PRESCRIPTIONS)]);
+      const send = (url: string, headers: Record<string, string> = {}) => fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification', ...headers } });
+      expect((await send(guarded.url)).status).toBe(401);
+      expect((await send(`${guarded.url}?code=${'x'.repeat(40)}`)).status).toBe(401);
+      expect(world.serviceRequests()).toEqual([]);
+      expect((await send(`${guarded.url}?code=${key}`)).status).toBe(200);
+      expect((await send(guarded.url, { 'x-functions-key': key })).status).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+  });
 });
