@@ -122,6 +122,7 @@ async function main(): Promise<void> {
   const intakeSeconds = (performance.now() - intakeStart) / 1000;
   const intakeRate = Math.round((rounds * mix.length) / intakeSeconds);
 
+  await runtime.audit.close();
   await sandbox.close();
 
   const rows = [irrelevant, compliant, remediated, rawGet, rawGetPatch];

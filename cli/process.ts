@@ -67,7 +67,9 @@ async function readEvents(path: string, home: string): Promise<unknown> {
     throw new UsageError(`cannot read events file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   const refuse = async (reason: string): Promise<never> => {
-    await FileAuditStore.inHome(home).append({ kind: 'rejected', decision: 'rejected', reason: `${path}: ${reason}` });
+    const audit = FileAuditStore.inHome(home);
+    await audit.append({ kind: 'rejected', decision: 'rejected', reason: `${path}: ${reason}` });
+    await audit.close();
     throw new UsageError(`${path}: ${reason}`);
   };
   let body: unknown;

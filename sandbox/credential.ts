@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { z } from 'zod';
 
@@ -49,7 +50,8 @@ function claimsFor(identity: SandboxIdentity, issuedAt: number): Record<string, 
     appidacr: isUser ? '0' : '2',
     idtyp: isUser ? 'user' : 'app',
     oid: identity.objectId,
-    sub: identity.objectId,
+    // Entra ID gives users a pairwise subject per application; for apps it is the object id.
+    sub: isUser ? createHash('sha256').update(`${identity.objectId}:${identity.appId}`).digest('base64url').slice(0, 43) : identity.objectId,
     tid: tenantId,
     ver: '1.0',
     ...(isUser ? { scp: 'user_impersonation' } : {}),
@@ -76,7 +78,9 @@ export function sandboxCredential(identity: SandboxIdentity): TokenCredential {
 
 const payloadSchema = z.looseObject({
   oid: z.string().min(1),
-  appid: z.string().min(1),
+  // v1 tokens (what ARM gets) name the client `appid`; v2 tokens call it `azp`.
+  appid: z.string().min(1).optional(),
+  azp: z.string().min(1).optional(),
   tid: z.string().min(1),
   idtyp: z.enum(['user', 'app']).optional(),
   exp: z.number().optional(),
@@ -104,15 +108,19 @@ export function decodeSandboxToken(token: string, nowMs = Date.now()): SandboxCa
   const parsed = payloadSchema.safeParse(json);
   if (!parsed.success) return 'invalid';
   const payload = parsed.data;
+  const appId = payload.appid ?? payload.azp;
+  if (appId === undefined) return 'invalid';
+  // The raw payload keeps the token's claim order, which ARM events preserve.
+  const claims = json as Record<string, unknown>;
   if (payload.exp !== undefined && payload.exp * 1000 <= nowMs) return 'expired';
   return {
     objectId: payload.oid,
-    appId: payload.appid,
+    appId,
     // Tokens without idtyp are told apart the way ARM consumers do: users carry a upn.
     principalType: payload.idtyp === 'user' || (payload.idtyp === undefined && payload.upn !== undefined) ? 'User' : 'ServicePrincipal',
     tenantId: payload.tid,
     ...(payload.name !== undefined ? { name: payload.name } : {}),
     ...(payload.upn !== undefined ? { upn: payload.upn } : {}),
-    claims: payload,
+    claims,
   };
 }

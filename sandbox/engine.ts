@@ -180,8 +180,7 @@ export class ArmEngine {
   }
 
   private notFound(path: ArmPath, definition: ResourceTypeDefinition): ArmError {
-    const error = resourceNotFound(definition.type, path.names, path.resourceGroup);
-    return new ArmError(error.status, error.code, error.message, { 'x-ms-failure-cause': 'gateway' });
+    return resourceNotFound(definition.type, path.names, path.resourceGroup);
   }
 
   private write(

@@ -37,6 +37,8 @@ export function resourceNotFound(type: string, names: readonly string[], resourc
     404,
     'ResourceNotFound',
     `The Resource '${resourceLabel(type, names)}'${where} was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+    // ARM's gateway answers this one itself and says so (recorded live 404).
+    { 'x-ms-failure-cause': 'gateway' },
   );
 }
 

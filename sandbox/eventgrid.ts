@@ -219,8 +219,9 @@ export class EventGrid implements EventGridEmulator {
     const publishTime = armTimestamp(new Date());
     for (const subscription of this.subscriptions.values()) {
       subscription.queue.push(...events.map((event) => ({ event: structuredClone(event), publishTime })));
-      if (subscription.queue.length >= subscription.maxEventsPerBatch) this.flush(subscription);
-      else subscription.window ??= setTimeout(() => this.flush(subscription), this.options.batchWindowMs);
+      // A full batch goes out at once, but still on a timer: publishing never does I/O itself.
+      if (subscription.queue.length >= subscription.maxEventsPerBatch) this.scheduleFlush(subscription, 0);
+      else if (subscription.window === undefined) this.scheduleFlush(subscription, this.options.batchWindowMs);
     }
   }
 
@@ -246,6 +247,11 @@ export class EventGrid implements EventGridEmulator {
   private settle(): void {
     if (!this.isIdle()) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private scheduleFlush(subscription: Subscription, delayMs: number): void {
+    clearTimeout(subscription.window);
+    subscription.window = setTimeout(() => this.flush(subscription), delayMs);
   }
 
   private flush(subscription: Subscription): void {

@@ -4,7 +4,7 @@ export interface FaultSpec {
   method?: string;
   /** Tested against the request path without query (any when absent). */
   pathPattern?: RegExp;
-  /** Status to answer; 0 means "answer normally" (with `delayMs`: a slow but correct answer). */
+  /** Error status to answer (400-599); 0 means "answer normally" (with `delayMs`: a slow but correct answer). */
   status: number;
   /** ARM error code for the body; defaults by status. */
   code?: string;

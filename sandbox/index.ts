@@ -1,3 +1,8 @@
+/**
+ * The sandbox: a local Azure for the service, its tests and the live demo. ARM REST over
+ * HTTPS (the real `@azure/arm-*` clients run against it unchanged) and Event Grid
+ * delivering ARM events to webhooks. Resource types live in `providers/`, one module each.
+ */
 export { startSandbox } from './server.js';
 export type { ArmRequestRecord, Sandbox, SandboxChange, SandboxOptions } from './server.js';
 export { loadSandboxState, parseSandboxState, saveSandboxState } from './state.js';

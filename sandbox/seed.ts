@@ -193,7 +193,8 @@ const AUDIT_LOGS: AccountSeed = {
  * and tags are invented; there is no personal data.
  */
 export function healthcareSubscription(): SandboxState {
-  return {
+  // A copy, so callers may change the state without touching the seed constants.
+  return structuredClone({
     resources: [
       storageAccount(EHR),
       blobService(EHR, { deleteRetentionDays: 30, containerDeleteRetentionDays: 30, versioning: true }, '"0x8DD2A4C3B1F0E01"'),
@@ -227,5 +228,5 @@ export function healthcareSubscription(): SandboxState {
       container(AUDIT_LOGS, { name: 'insights-activity-logs', publicAccess: 'None', etag: '"0x8DD2A4C3B1F0E61"', lastModifiedTime: '2025-03-14T09:30:00.0000000Z' }),
       container(AUDIT_LOGS, { name: 'hipaa-audit', publicAccess: 'None', etag: '"0x8DD2A4C3B1F0E62"', lastModifiedTime: '2025-03-14T09:31:00.0000000Z' }),
     ],
-  };
+  });
 }

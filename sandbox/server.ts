@@ -226,6 +226,7 @@ class SandboxServer implements Sandbox {
   ) {
     this.engine = new ArmEngine(store, PROVIDERS, { pageSize: options.pageSize ?? 100 });
     this.throttle = options.throttling === false ? undefined : new Throttle({ ...ARM_THROTTLE_LIMITS, ...options.throttling });
+    // Event Grid's system topic is per subscription; an empty sandbox stands for the demo's.
     const firstSubscription = store.all().map((resource) => subscriptionOf(resource.id)).find((id) => id !== undefined);
     this.eventGrid = new EventGrid({
       batchWindowMs: options.eventBatchWindowMs ?? 10,
@@ -290,6 +291,7 @@ class SandboxServer implements Sandbox {
     const url = new URL(request.url ?? '/', this.baseUrl);
     const exchange = new Exchange(request, response, method, url, (record) => this.records.push(record));
 
+    // Faults stand for failures in front of ARM's own checks, so they come before authentication.
     const fault = this.faults.take(method, url.pathname);
     if (fault !== undefined) {
       if (fault.delayMs !== undefined) await this.sleep(fault.delayMs);

@@ -59,6 +59,9 @@ export async function startWorld(state: SandboxState, configJson: Record<string,
         .filter((r) => r.callerObjectId === SANDBOX_SERVICE_IDENTITY.objectId && (method === undefined || r.method === method))
         .map((r) => ({ method: r.method, path: r.path }));
     },
-    close: () => sandbox.close(),
+    async close() {
+      await runtime.audit.close();
+      await sandbox.close();
+    },
   };
 }

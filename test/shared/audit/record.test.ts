@@ -8,6 +8,7 @@ import { verifyChain } from '../../../shared/audit/record.js';
 async function storeWith(n: number): Promise<FileAuditStore> {
   const store = FileAuditStore.inHome(await mkdtemp(join(tmpdir(), 'audit-')));
   for (let i = 0; i < n; i++) await store.append({ kind: 'decision', decision: 'compliant', resourceId: `/r/${i}` });
+  await store.close();
   return store;
 }
 
@@ -28,12 +29,14 @@ describe('file audit chain', () => {
     const reopened = new FileAuditStore(store.path);
     const record = await reopened.append({ kind: 'decision', decision: 'skipped' });
     expect(record.seq).toBe(3);
+    await reopened.close();
     expect(verifyChain(await reopened.readAll())).toBeUndefined();
   });
 
   it('serialises concurrent appends into one unbroken chain', async () => {
     const store = await storeWith(0);
     await Promise.all(Array.from({ length: 25 }, (_, i) => store.append({ kind: 'decision', reason: `r${i}` })));
+    await store.close();
     const records = await store.readAll();
     expect(records).toHaveLength(25);
     expect(verifyChain(records)).toBeUndefined();
