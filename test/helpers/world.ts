@@ -34,7 +34,7 @@ export async function startWorld(state: SandboxState, configJson: Record<string,
       done();
     },
   });
-  const base: ServiceConfig = buildConfig({ ...configJson, arm: { maxRetries: 2, eventBudgetMs: 10_000 } }, {});
+  const base: ServiceConfig = buildConfig({ ...configJson, arm: { maxRetries: 2, eventBudgetMs: 10_000, ...(configJson['arm'] as object | undefined) } }, {});
   const config: ServiceConfig = { ...base, selfIds: new Set([...base.selfIds, SANDBOX_SERVICE_IDENTITY.objectId, SANDBOX_SERVICE_IDENTITY.appId]) };
   const runtime = createRuntime({
     home,

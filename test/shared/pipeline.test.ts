@@ -182,6 +182,23 @@ describe('pipeline under ARM faults', () => {
   });
 });
 
+describe('retry budget', () => {
+  afterEach(async () => {
+    await world.close();
+  });
+
+  it('gives up within the per-event budget when Retry-After is longer, failing retryably for redelivery', async () => {
+    world = await exampleWorld({ arm: { eventBudgetMs: 1000 } });
+    world.sandbox.faults.inject({ method: 'GET', status: 429, retryAfterSeconds: 20, times: 100 });
+    const started = Date.now();
+    const { results, summary } = await world.runtime.pipeline.processBatch([armWriteEvent(PRESCRIPTIONS)]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(summary.retryable).toBe(true);
+    expect(results[0]).toMatchObject({ decision: 'failed', retryable: true });
+    expect(results[0]?.reason).toMatch(/budget/);
+  });
+});
+
 describe('modes', () => {
   afterEach(async () => {
     await world.close();

@@ -109,4 +109,14 @@ describe('webhook host', () => {
       await guarded.close();
     }
   });
+
+  it('takes CloudEvents 1.0 batches from a CloudEvents subscription (OPTIONS handshake first)', async () => {
+    await world.sandbox.eventGrid.subscribe({ name: 'svc-ce', endpoint: webhook.url, schema: 'CloudEventSchemaV1_0', maxEventsPerBatch: 5 });
+    await userClient().storageAccounts.update('rg-pharmacy', 'stpharmacyok02', { minimumTlsVersion: 'TLS1_1' });
+    await until(() => world.serviceRequests('PATCH').length === 1);
+    await world.sandbox.eventGrid.idle();
+    const stored = world.sandbox.snapshot().resources.find((r) => r.id.toLowerCase() === OK02.toLowerCase());
+    expect((stored?.properties as Record<string, unknown>)['minimumTlsVersion']).toBe('TLS1_2');
+    expect(world.sandbox.eventGrid.deadLetters).toEqual([]);
+  });
 });
