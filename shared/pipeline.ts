@@ -8,11 +8,11 @@ import type { ResourceSnapshot } from './arm/snapshot.js';
 import type { AuditEntry, AuditStore } from './audit/record.js';
 import { KeyedMutex, mapWithConcurrency } from './concurrency.js';
 import type { ServiceConfig } from './config.js';
-import { CONTROLS, type ControlId } from './controls.js';
 import { ConcurrentChangeError, PermanentError, ResourceGoneError, TransientError } from './errors.js';
 import { BadBatchError, parseEventBatch, type ParsedEvent, type ResourceChangeEvent } from './events.js';
 import type { Logger } from './log.js';
 import type { ModeResolution, ModeResolver } from './modes.js';
+import { auditFields, citeFindings, describeError, describeFindings, failure, rejected, skipped, unfinished } from './decisions.js';
 import type { Change, EvalContext, Finding, Remediator } from './remediator.js';
 import { summarize, type BatchSummary, type ChangeResult, type ChangeView } from './result.js';
 import { routeEvent } from './router.js';
@@ -80,20 +80,7 @@ export class Pipeline {
       // failed result; a retryable one makes the webhook ask Event Grid to redeliver the batch.
       if (!(error instanceof TransientError) && !(error instanceof PermanentError)) throw error;
       this.deps.log.error({ err: error, eventId: parsed.ok ? parsed.event.eventId : parsed.eventId }, 'event processing failed');
-      results = [
-        {
-          eventId: (parsed.ok ? parsed.event.eventId : parsed.eventId) ?? null,
-          resourceId: parsed.ok ? parsed.event.resource.id : null,
-          remediator: null,
-          control: null,
-          citation: null,
-          decision: 'failed',
-          changes: [],
-          auditSeq: null,
-          reason: error.message,
-          ...(error instanceof TransientError ? { retryable: true } : {}),
-        },
-      ];
+      results = [unfinished(parsed, error)];
     }
     for (const result of results) this.deps.onResult?.(result);
     return results;
@@ -178,7 +165,8 @@ export class Pipeline {
     }
 
     const mode = await this.resolveMode(remediator, event);
-    const planned = remediator.plan(snapshot, findings).map((change) => this.view(change));
+    const changes = remediator.plan(snapshot, findings);
+    const planned = changes.map((change) => this.view(change));
     const common = { ...base, remediator: remediator.id, ...cite, mode: mode.mode, findings: describeFindings(findings) };
     if (mode.mode === 'off') {
       return { result: await this.record({ ...common, decision: 'skipped', changes: [], auditSeq: null, reason: `mode off (${mode.source})` }, audited), snapshot };
@@ -189,7 +177,7 @@ export class Pipeline {
       await this.raise(result, findings, event);
       return { result, snapshot };
     }
-    return this.remediate(event, remediator, snapshot, findings, common, signal);
+    return this.remediate(event, remediator, snapshot, findings, changes, common, signal);
   }
 
   /** Write-ahead: the intent is durable before ARM is touched; the outcome follows either way. */
@@ -198,13 +186,14 @@ export class Pipeline {
     remediator: Remediator,
     snapshot: ResourceSnapshot,
     findings: readonly Finding[],
+    changes: readonly Change[],
     common: Omit<ChangeResult, 'decision' | 'changes' | 'auditSeq'>,
     signal: AbortSignal,
   ): Promise<{ result: ChangeResult; snapshot: ResourceSnapshot }> {
     const applied: ChangeView[] = [];
     let current = snapshot;
     let lastSeq: number | null = null;
-    for (const change of remediator.plan(snapshot, findings)) {
+    for (const change of changes) {
       const view = this.view(change);
       const intent = await this.appendOrFail({ ...auditFields(common), kind: 'intent', decision: 'remediated', change: view, actor: event.caller });
       await this.syncOrFail(); // write-ahead: the intent is on disk before ARM is touched
@@ -254,19 +243,7 @@ export class Pipeline {
   }
 
   private async reject(eventId: string | undefined, resourceId: string | undefined, reason: string): Promise<ChangeResult> {
-    // The id of a rejected event is untrusted text: it is recorded as given (bounded), never used.
-    const result: ChangeResult = {
-      eventId: eventId ?? null,
-      resourceId: resourceId === undefined ? null : resourceId.slice(0, 512),
-      remediator: null,
-      control: null,
-      citation: null,
-      decision: 'rejected',
-      changes: [],
-      auditSeq: null,
-      reason,
-    };
-    return this.record(result, { kind: 'rejected' });
+    return this.record(rejected(eventId, resourceId, reason), { kind: 'rejected' });
   }
 
   private async record(result: ChangeResult, extra: Pick<AuditEntry, 'kind' | 'actor'>): Promise<ChangeResult> {
@@ -311,65 +288,4 @@ export class Pipeline {
   private view(change: Change): ChangeView {
     return { operation: change.operation, method: change.method, resourceId: change.resourceId, apiVersion: this.deps.arm.apiVersionOf(change), body: change.body };
   }
-}
-
-function citeFindings(remediator: Remediator, findings: readonly Finding[]): { control: ControlId | null; citation: string | null } {
-  const control = findings[0]?.controls[0] ?? remediator.controls[0] ?? null;
-  return { control, citation: control === null ? null : CONTROLS[control].citation };
-}
-
-function describeFindings(findings: readonly Finding[]): NonNullable<ChangeResult['findings']> {
-  return findings.map((f) => ({
-    property: f.property,
-    actual: f.actual,
-    expected: f.expected,
-    controls: [...f.controls],
-    citations: f.controls.map((c) => CONTROLS[c].citation),
-    message: f.message,
-  }));
-}
-
-function auditFields(result: Partial<ChangeResult>): AuditEntry {
-  return {
-    kind: 'decision',
-    ...(result.eventId == null ? {} : { eventId: result.eventId }),
-    ...(result.resourceId == null ? {} : { resourceId: result.resourceId }),
-    ...(result.remediator == null ? {} : { remediator: result.remediator }),
-    ...(result.control == null ? {} : { control: result.control }),
-    ...(result.citation == null ? {} : { citation: result.citation }),
-    ...(result.decision === undefined ? {} : { decision: result.decision }),
-    ...(result.mode === undefined ? {} : { mode: result.mode }),
-    ...(result.reason === undefined ? {} : { reason: result.reason }),
-    ...(result.findings === undefined ? {} : { findings: result.findings.map(({ property, actual, expected, controls }) => ({ property, actual, expected, controls })) }),
-  };
-}
-
-function skipped(base: { eventId: string; resourceId: string }, remediator: Remediator | null, reason: string): ChangeResult {
-  return { ...base, remediator: remediator?.id ?? null, control: null, citation: null, decision: 'skipped', changes: [], auditSeq: null, reason };
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function failure(
-  base: Pick<ChangeResult, 'eventId' | 'resourceId'>,
-  remediator: Remediator,
-  decision: 'skipped' | 'failed',
-  error: unknown,
-): ChangeResult {
-  const transient = error instanceof TransientError;
-  const reason = error instanceof ResourceGoneError ? 'resource no longer exists' : describeError(error);
-  if (!(error instanceof TransientError) && !(error instanceof PermanentError)) throw error;
-  return {
-    ...base,
-    remediator: remediator.id,
-    control: remediator.controls[0] ?? null,
-    citation: remediator.controls[0] === undefined ? null : CONTROLS[remediator.controls[0]].citation,
-    decision,
-    changes: [],
-    auditSeq: null,
-    reason,
-    ...(transient ? { retryable: true } : {}),
-  };
 }
