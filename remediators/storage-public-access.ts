@@ -19,14 +19,13 @@ export const storagePublicAccess: Remediator<Snapshot> = {
 
   evaluate(snapshot) {
     if (snapshot.type === STORAGE_ACCOUNT) {
-      // Absent means the platform default, which differs by account age: only an explicit false is evidence.
-      const actual = snapshot.resource.allowBlobPublicAccess;
-      if (actual === false) return [];
+      // The spec: "The default interpretation is false for this property" — absent is closed.
+      if (snapshot.resource.allowBlobPublicAccess !== true) return [];
       return [
         {
           controls: ['access-control', 'transmission-security'],
           property: 'properties.allowBlobPublicAccess',
-          actual: actual ?? null,
+          actual: true,
           expected: false,
           message: 'storage account allows anonymous public access to blobs',
         },

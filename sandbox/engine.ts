@@ -119,14 +119,18 @@ export class ArmEngine {
     return { provider, definition };
   }
 
-  /** The parent of a nested or extension resource (stored or implicit); throws when it does not exist. */
+  /**
+   * The parent of a nested or extension resource (stored or implicit); throws when it does not
+   * exist. A resource the state lists is served even when its parent is not listed: a state
+   * file describes what ARM holds, and may describe only the resources a case is about.
+   */
   private parentOf(path: ArmPath, definition: ResourceTypeDefinition): ArmResource | undefined {
     const id = parentId(path);
     const nested = definition.type.split('/').length > 2;
     const extension = /\/providers\//i.test(path.scope);
     if (!nested && !extension) return undefined;
     const parent = this.lookup(id);
-    if (parent === undefined) throw parentResourceNotFound(id.split('/').at(-1) ?? id);
+    if (parent === undefined && this.store.get(path.path) === undefined) throw parentResourceNotFound(id.split('/').at(-1) ?? id);
     return parent;
   }
 

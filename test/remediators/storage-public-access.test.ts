@@ -13,8 +13,10 @@ describe('storage-public-access', () => {
     ]);
   });
 
-  it('treats an absent allowBlobPublicAccess as non-compliant: only an explicit false is evidence', () => {
-    expect(storagePublicAccess.evaluate(account({}), CTX)).toHaveLength(1);
+  it('treats an absent allowBlobPublicAccess as closed, as the spec defines it', () => {
+    // Azure/azure-rest-api-specs storage.json, StorageAccountProperties.allowBlobPublicAccess:
+    // "The default interpretation is false for this property." (the spec GET example omits it)
+    expect(storagePublicAccess.evaluate(account({}), CTX)).toEqual([]);
   });
 
   it.each(['Blob', 'Container'] as const)('finds a container with publicAccess %s and plans None', (level) => {
