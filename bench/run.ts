@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const sandbox = await startSandbox({ state: healthcareSubscription(), throttling: false });
   const home = await mkdtemp(join(tmpdir(), 'hipaa-bench-'));
   const base = buildConfig({}, {});
-  const runtime = createRuntime({
+  const runtime = await createRuntime({
     home,
     config: { ...base, selfIds: new Set([SANDBOX_SERVICE_IDENTITY.objectId]) },
     arm: sandboxConnection(sandbox.url, sandbox.ca),

@@ -1,6 +1,6 @@
 /** `hipaa-remediator process <events.json>`: one Event Grid delivery, processed from a file. */
 import { readFile } from 'node:fs/promises';
-import { FileAuditStore } from '../shared/audit/fileStore.js';
+import { openLocalAudit } from '../shared/audit/local.js';
 import { createRuntime, resolveHome } from '../shared/composition.js';
 import { loadConfig } from '../shared/config.js';
 import { BadBatchError, parseEventBatch } from '../shared/events.js';
@@ -30,7 +30,7 @@ export async function processCommand(args: string[]): Promise<number> {
   try {
     const arm = session?.connection ?? azureConnection();
     const selfIds = session === undefined ? config.selfIds : new Set([...config.selfIds, SANDBOX_SERVICE_IDENTITY.objectId, SANDBOX_SERVICE_IDENTITY.appId]);
-    const runtime = createRuntime({
+    const runtime = await createRuntime({
       home,
       config: { ...config, selfIds },
       arm,
@@ -67,8 +67,8 @@ async function readEvents(path: string, home: string): Promise<unknown> {
     throw new UsageError(`cannot read events file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   const refuse = async (reason: string): Promise<never> => {
-    const audit = FileAuditStore.inHome(home);
-    await audit.append({ kind: 'rejected', decision: 'rejected', reason: `${path}: ${reason}` });
+    const audit = await openLocalAudit(home);
+    await audit.append({ kind: 'rejection', decision: 'rejected', reason: `${path}: ${reason}` });
     await audit.close();
     throw new UsageError(`${path}: ${reason}`);
   };

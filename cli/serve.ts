@@ -52,7 +52,7 @@ export async function serveCommand(args: string[]): Promise<number> {
 
   if (azure) {
     const subscriptions = azureSubscriptions();
-    const runtime = createRuntime({ home, config, arm: azureConnection(), log, onResult, ...(subscriptions === undefined ? {} : { subscriptions }) });
+    const runtime = await createRuntime({ home, config, arm: azureConnection(), log, onResult, ...(subscriptions === undefined ? {} : { subscriptions }) });
     const key = process.env['HIPAA_REMEDIATOR_WEBHOOK_KEY'];
     const host = process.env['HIPAA_REMEDIATOR_LISTEN'] ?? '127.0.0.1';
     if (host !== '127.0.0.1' && host !== 'localhost' && (key === undefined || key.length < 32)) {
@@ -69,7 +69,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const state = values.sandbox === undefined ? healthcareSubscription() : await readStateFile(values.sandbox);
   const session = await openSandbox(state);
   const selfIds = new Set([...config.selfIds, SANDBOX_SERVICE_IDENTITY.objectId, SANDBOX_SERVICE_IDENTITY.appId]);
-  const runtime = createRuntime({ home, config: { ...config, selfIds }, arm: session.connection, log, subscriptions: session.subscriptions, onResult });
+  const runtime = await createRuntime({ home, config: { ...config, selfIds }, arm: session.connection, log, subscriptions: session.subscriptions, onResult });
   const webhook = await startWebhookServer({ port, processBatch: (b) => runtime.pipeline.processBatch(b), log });
   session.sandbox.onChange((change: SandboxChange) => {
     const who = change.caller.objectId === SANDBOX_SERVICE_IDENTITY.objectId ? 'hipaa-remediator (self)' : `${change.caller.principalType} ${change.caller.objectId.slice(0, 8)}…`;
@@ -78,7 +78,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   await session.sandbox.eventGrid.subscribe({ name: 'hipaa-remediator', endpoint: webhook.url, maxEventsPerBatch: 10 });
 
   print(`sandbox ARM at ${session.sandbox.url} (${state.resources.length} resources), Event Grid → ${webhook.url}`);
-  print(`audit log: ${runtime.audit.path}`);
+  print(`audit log: ${runtime.audit.location}`);
   const stopDrift = values['no-demo'] ? () => undefined : startDrift(session.sandbox, log, demoInterval, print);
   if (!values['no-demo']) print(`demo: a simulated user changes a resource every ${demoInterval} ms (--no-demo to stop it); Ctrl+C to quit`);
 

@@ -7,7 +7,7 @@ import { app, type InvocationContext } from '@azure/functions';
 import { functionsRuntime } from './runtime.js';
 
 export async function onResourceChange(event: unknown, context: InvocationContext): Promise<void> {
-  const { pipeline } = functionsRuntime();
+  const { pipeline } = await functionsRuntime();
   const outcome = await pipeline.processBatch(event);
   for (const result of outcome.results) {
     context.log(`${result.decision} ${result.remediator ?? '-'} ${result.resourceId ?? '-'} audit=${String(result.auditSeq)}`);

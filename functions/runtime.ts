@@ -14,14 +14,14 @@ import { createRuntime, type Runtime } from '../shared/composition.js';
 import { buildConfig, ConfigError } from '../shared/config.js';
 import { createLogger } from '../shared/log.js';
 
-let runtime: Runtime | undefined;
+let runtime: Promise<Runtime> | undefined;
 
-export function functionsRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
+export function functionsRuntime(env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
   runtime ??= build(env);
   return runtime;
 }
 
-function build(env: NodeJS.ProcessEnv): Runtime {
+async function build(env: NodeJS.ProcessEnv): Promise<Runtime> {
   const config = buildConfig(env['HIPAA_REMEDIATOR_CONFIG'] === undefined ? {} : (JSON.parse(env['HIPAA_REMEDIATOR_CONFIG']) as unknown), env);
   const log = createLogger();
   // Until the blob audit store lands, Functions keep the local file format under this directory.

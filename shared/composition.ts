@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { REMEDIATORS } from '../remediators/index.js';
 import { LogAlerter } from './alerts.js';
 import { SdkArmGateway, type ArmConnection } from './arm/gateway.js';
-import { FileAuditStore } from './audit/fileStore.js';
+import { openLocalAudit } from './audit/local.js';
+import type { AuditStore } from './audit/record.js';
 import type { ServiceConfig } from './config.js';
 import type { Logger } from './log.js';
 import { ConfiguredModes } from './modes.js';
@@ -21,16 +22,18 @@ export interface RuntimeOptions {
   subscriptions?: ReadonlySet<string>;
   clock?: () => Date;
   onResult?: (result: ChangeResult) => void;
+  /** The audit store; default: the embedded one under `home`. */
+  audit?: AuditStore & { location: string };
 }
 
 export interface Runtime {
   pipeline: Pipeline;
-  audit: FileAuditStore;
+  audit: AuditStore & { location: string };
   log: Logger;
 }
 
-export function createRuntime(options: RuntimeOptions): Runtime {
-  const audit = FileAuditStore.inHome(options.home);
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const audit = options.audit ?? (await openLocalAudit(options.home, options.clock === undefined ? {} : { clock: options.clock }));
   const pipeline = new Pipeline({
     arm: new SdkArmGateway({ ...options.arm, maxRetries: options.arm.maxRetries ?? options.config.arm.maxRetries }),
     audit,

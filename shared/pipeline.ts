@@ -66,7 +66,7 @@ export class Pipeline {
 
   /** Records input refused as a whole (not JSON, not events): nothing was processed. */
   async rejectInput(reason: string): Promise<void> {
-    await this.appendOrFail({ kind: 'rejected', decision: 'rejected', reason });
+    await this.appendOrFail({ kind: 'rejection', decision: 'rejected', reason });
     await this.syncOrFail();
     this.deps.log.warn({ reason }, 'input rejected');
   }
@@ -243,7 +243,7 @@ export class Pipeline {
   }
 
   private async reject(eventId: string | undefined, resourceId: string | undefined, reason: string): Promise<ChangeResult> {
-    return this.record(rejected(eventId, resourceId, reason), { kind: 'rejected' });
+    return this.record(rejected(eventId, resourceId, reason), { kind: 'rejection' });
   }
 
   private async record(result: ChangeResult, extra: Pick<AuditEntry, 'kind' | 'actor'>): Promise<ChangeResult> {

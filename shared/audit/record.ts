@@ -1,17 +1,18 @@
 /**
- * The audit record format shared by every AuditStore adapter: JSON lines, each carrying the
- * SHA-256 of its canonical (RFC 8785) form and the hash of the record before it, so that any
- * modified, removed, inserted or reordered record breaks the chain.
+ * The audit record format shared by every adapter: JSON lines, each carrying the SHA-256 of
+ * its canonical (RFC 8785) form and the hash of the record before it, so that any modified,
+ * removed, inserted or reordered record breaks the chain. Signed heads (heads.ts) make
+ * truncation detectable too.
  */
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { Caller } from '../events.js';
 
-export type AuditKind = 'rejected' | 'decision' | 'intent' | 'outcome';
+export type AuditKind = 'intent' | 'outcome' | 'decision' | 'alert' | 'mode-change' | 'rejection' | 'sweep-summary' | 'rollover';
 
 export type Decision = 'remediated' | 'alerted' | 'compliant' | 'skipped' | 'rejected' | 'failed';
 
-/** What the pipeline writes. No PHI, secrets or personal data: ids only. */
+/** What the pipeline writes. No PHI, secrets or personal data: ids, and the values of the changed properties only. */
 export interface AuditEntry {
   kind: AuditKind;
   eventId?: string;
@@ -23,11 +24,21 @@ export interface AuditEntry {
   mode?: string;
   reason?: string;
   findings?: readonly { property: string; actual: unknown; expected: unknown; controls: readonly string[] }[];
+  /** The planned or applied change (operation, method, resource id, api-version, body). */
   change?: unknown;
+  /** Values of the properties a change touches, before it and after it (never whole payloads). */
+  before?: Readonly<Record<string, unknown>>;
+  after?: Readonly<Record<string, unknown>>;
   /** For an outcome: the seq of the intent it closes. */
   intentSeq?: number;
-  outcome?: 'succeeded' | 'failed';
+  /** 'unknown': no outcome was recorded (crash between write and record); `reason` says what a re-read found. */
+  outcome?: 'succeeded' | 'failed' | 'unknown';
+  /** Who made the change the event reports (object id / app id, never names or e-mail). */
   actor?: Caller;
+  /** The service's own identity (object ids / app ids), for records of its own actions. */
+  service?: readonly string[];
+  /** For a rollover: the segment the chain continues in (this record closes its segment). */
+  next?: string;
 }
 
 export interface AuditRecord extends AuditEntry {
@@ -39,10 +50,14 @@ export interface AuditRecord extends AuditEntry {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
+export function canonicalJson(value: unknown): string {
+  const text = canonicalize(value);
+  if (text === undefined) throw new Error('value cannot be canonicalised');
+  return text;
+}
+
 export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
-  const canonical = canonicalize(record);
-  if (canonical === undefined) throw new Error('audit record cannot be canonicalised');
-  return createHash('sha256').update(canonical).digest('hex');
+  return createHash('sha256').update(canonicalJson(record)).digest('hex');
 }
 
 export function sealRecord(entry: AuditEntry, seq: number, prevHash: string, time: Date): AuditRecord {
@@ -51,42 +66,18 @@ export function sealRecord(entry: AuditEntry, seq: number, prevHash: string, tim
   return { ...body, hash: hashRecord(body) };
 }
 
-export interface ChainProblem {
-  seq: number | null;
-  line: number;
-  problem: string;
-}
-
-/** Checks a sequence of records from the chain's start; returns the first problem found, if any. */
-export function verifyChain(records: readonly unknown[]): ChainProblem | undefined {
-  let prevHash = GENESIS_HASH;
-  let expectedSeq = 1;
-  for (const [index, raw] of records.entries()) {
-    const line = index + 1;
-    if (typeof raw !== 'object' || raw === null) return { seq: null, line, problem: 'not a JSON object' };
-    const record = raw as Partial<AuditRecord>;
-    const seq = typeof record.seq === 'number' ? record.seq : null;
-    if (seq !== expectedSeq) return { seq, line, problem: `expected seq ${expectedSeq}, found ${String(seq)} (record removed, inserted or reordered)` };
-    if (record.prevHash !== prevHash) return { seq, line, problem: 'prevHash does not match the previous record' };
-    const { hash, ...body } = record;
-    if (typeof hash !== 'string' || hashRecord(body as Omit<AuditRecord, 'hash'>) !== hash) {
-      return { seq, line, problem: 'record content does not match its hash (modified)' };
-    }
-    prevHash = hash;
-    expectedSeq += 1;
-  }
-  return undefined;
-}
-
 /**
- * Port: the tamper-evident, append-only audit store. Appends are ordered; `sync` is the
- * group commit: once it resolves, every record appended before it is on stable storage.
- * The pipeline syncs before any ARM write (write-ahead intent) and before a batch is
- * acknowledged, so one fsync covers many decisions.
+ * Port: the tamper-evident, append-only audit store. `append` resolves once the record is
+ * written with its final seq; `sync` is the group commit: once it resolves, every record
+ * appended before it is on stable storage. The pipeline syncs before any ARM write
+ * (write-ahead intent) and before a batch is acknowledged.
  */
 export interface AuditStore {
   /** Appends in order; throws if the record cannot be written. */
   append(entry: AuditEntry): Promise<AuditRecord>;
   /** Makes everything appended so far durable; throws if it cannot. */
   sync(): Promise<void>;
+  /** Intents older than `olderThanMs` with no outcome yet, for one resource (key = lower-case id). */
+  openIntents(resourceKey: string, olderThanMs: number): Promise<AuditRecord[]>;
+  close(): Promise<void>;
 }

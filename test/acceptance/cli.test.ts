@@ -130,7 +130,7 @@ describe('hipaa-remediator process', () => {
     await expect(readFile(after)).rejects.toThrow();
     const shown = JSON.parse((await cli(['audit', 'show', '--home', home, '--json'])).stdout) as { records: { kind: string; reason: string }[] };
     expect(shown.records).toHaveLength(1);
-    expect(shown.records[0]).toMatchObject({ kind: 'rejected' });
+    expect(shown.records[0]).toMatchObject({ kind: 'rejection' });
   });
 
   it.each([

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { startSandbox, type Sandbox, type SandboxState } from '../../sandbox/index.js';
 import { SANDBOX_SERVICE_IDENTITY, sandboxConnection } from '../../shared/arm/sandboxConnection.js';
-import { verifyChain, type AuditRecord } from '../../shared/audit/record.js';
+import { localAuditPaths, verifyLocalAudit } from '../../shared/audit/local.js';
+import { FileSegmentStore } from '../../shared/audit/fileSegments.js';
+import type { AuditRecord } from '../../shared/audit/record.js';
 import { createRuntime, type Runtime } from '../../shared/composition.js';
 import { buildConfig, type ServiceConfig } from '../../shared/config.js';
 import { createLogger } from '../../shared/log.js';
@@ -36,7 +38,7 @@ export async function startWorld(state: SandboxState, configJson: Record<string,
   });
   const base: ServiceConfig = buildConfig({ ...configJson, arm: { maxRetries: 2, eventBudgetMs: 10_000, ...(configJson['arm'] as object | undefined) } }, {});
   const config: ServiceConfig = { ...base, selfIds: new Set([...base.selfIds, SANDBOX_SERVICE_IDENTITY.objectId, SANDBOX_SERVICE_IDENTITY.appId]) };
-  const runtime = createRuntime({
+  const runtime = await createRuntime({
     home,
     config,
     arm: sandboxConnection(sandbox.url, sandbox.ca),
@@ -49,10 +51,10 @@ export async function startWorld(state: SandboxState, configJson: Record<string,
     home,
     logLines,
     async audit() {
-      const records = await runtime.audit.readAll();
-      const problem = verifyChain(records);
-      if (problem !== undefined) throw new Error(`audit chain broken: ${JSON.stringify(problem)}`);
-      return records as AuditRecord[];
+      await runtime.audit.sync();
+      const report = await verifyLocalAudit(home);
+      if (!report.ok) throw new Error(`audit chain broken: ${JSON.stringify(report.problem)}`);
+      return readAuditRecords(home);
     },
     serviceRequests(method) {
       return sandbox.requests
@@ -64,4 +66,14 @@ export async function startWorld(state: SandboxState, configJson: Record<string,
       await sandbox.close();
     },
   };
+}
+
+/** Every record of the embedded audit under `home`, in chain order. */
+export async function readAuditRecords(home: string): Promise<AuditRecord[]> {
+  const store = new FileSegmentStore(localAuditPaths(home).chain);
+  const records: AuditRecord[] = [];
+  for (const segment of await store.list()) {
+    for (const line of (await store.read(segment)).split('\n')) if (line.length > 0) records.push(JSON.parse(line) as AuditRecord);
+  }
+  return records;
 }

@@ -109,7 +109,7 @@ describe('pipeline against the sandbox', () => {
     expect(results[0]).toMatchObject({ decision: 'rejected', remediator: null });
     expect(results[0]?.reason).toMatch(/invalid ARM resource id/);
     expect(results[1]?.decision).toBe('remediated');
-    const rejected = (await world.audit()).find((r) => r.kind === 'rejected');
+    const rejected = (await world.audit()).find((r) => r.kind === 'rejection');
     expect(rejected?.reason).toMatch(/invalid ARM resource id/);
     expect(world.serviceRequests().every((r) => r.path.toLowerCase().startsWith(PRESCRIPTIONS.toLowerCase()))).toBe(true);
   });

@@ -1,0 +1,312 @@
+/**
+ * The audit chain over any SegmentStore: one global, hash-linked history that several writers
+ * (Function instances) extend optimistically.
+ *
+ * Why conditional appends and not one chain per writer: auditors read one ordered history, and
+ * a single sequence makes "removed", "inserted" and "reordered" provable without merging
+ * chains. Each write is an append-position-conditional append; a writer that loses the race
+ * re-reads the tail, re-seals its records on top of it and tries again, so the chain never
+ * forks. Segments roll (at day boundaries and before the 50,000-block limit of append blobs)
+ * through a `rollover` record appended to the old segment under the same condition: once it is
+ * there, no stale writer can extend the old segment, and everyone finds the new one from it.
+ *
+ * Records are grouped: appends that queue up while a write is in flight go out together in one
+ * block, with their final seq, so concurrency raises throughput instead of contention.
+ */
+import { GENESIS_HASH, sealRecord, type AuditEntry, type AuditRecord, type AuditStore } from './record.js';
+import { signHead } from './heads.js';
+import { MAX_BLOCK_BYTES, MAX_BLOCKS_PER_SEGMENT, type SegmentStore } from './segments.js';
+import type { Signer } from './signer.js';
+
+export interface AuditChainOptions {
+  chain: SegmentStore;
+  /** Where signed heads go: their own append-only log. */
+  heads: SegmentStore;
+  signer: Signer;
+  clock?: () => Date;
+  /** Sign a head at sync once this many records or this much time passed since the last one. */
+  checkpointEvery?: { records: number; ms: number };
+  maxBlocksPerSegment?: number;
+  maxRecordsPerBlock?: number;
+  maxConflictRetries?: number;
+}
+
+interface Tail {
+  segment: string;
+  length: number;
+  blocks: number;
+  seq: number;
+  hash: string;
+}
+
+interface Pending {
+  entry: AuditEntry;
+  resolve: (record: AuditRecord) => void;
+  reject: (error: unknown) => void;
+}
+
+const TAIL_WINDOW_BYTES = 512 * 1024;
+
+export function segmentName(day: string, firstSeq: number): string {
+  return `${day}/${String(firstSeq).padStart(12, '0')}.jsonl`;
+}
+
+function dayOf(time: Date): string {
+  return time.toISOString().slice(0, 10);
+}
+
+export class AuditChain implements AuditStore {
+  private readonly clock: () => Date;
+  private readonly checkpointEvery: { records: number; ms: number };
+  private readonly maxBlocks: number;
+  private readonly maxRecordsPerBlock: number;
+  private readonly maxConflictRetries: number;
+  private tail: Tail | null | undefined;
+  private pending: Pending[] = [];
+  private writing: Promise<void> | undefined;
+  private lastCheckpoint: { seq: number; at: number };
+  private intents: Map<string, Map<number, AuditRecord>> | undefined;
+
+  constructor(private readonly options: AuditChainOptions) {
+    this.clock = options.clock ?? (() => new Date());
+    this.checkpointEvery = options.checkpointEvery ?? { records: 100, ms: 60_000 };
+    this.maxBlocks = options.maxBlocksPerSegment ?? MAX_BLOCKS_PER_SEGMENT;
+    this.maxRecordsPerBlock = options.maxRecordsPerBlock ?? 500;
+    this.maxConflictRetries = options.maxConflictRetries ?? 100;
+    this.lastCheckpoint = { seq: 0, at: this.clock().getTime() };
+  }
+
+  get location(): string {
+    return this.options.chain.location;
+  }
+
+  append(entry: AuditEntry): Promise<AuditRecord> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ entry, resolve, reject });
+      this.kick();
+    });
+  }
+
+  async sync(): Promise<void> {
+    await this.drained();
+    await this.options.chain.sync();
+    const tail = this.tail;
+    if (tail === null || tail === undefined || tail.seq <= this.lastCheckpoint.seq) return;
+    const now = this.clock().getTime();
+    if (tail.seq - this.lastCheckpoint.seq >= this.checkpointEvery.records || now - this.lastCheckpoint.at >= this.checkpointEvery.ms) {
+      await this.checkpoint(tail);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.drained();
+    await this.options.chain.sync();
+    const tail = this.tail;
+    if (tail !== null && tail !== undefined && tail.seq > this.lastCheckpoint.seq) await this.checkpoint(tail);
+    await this.options.chain.close();
+    await this.options.heads.close();
+  }
+
+  async openIntents(resourceKey: string, olderThanMs: number): Promise<AuditRecord[]> {
+    const index = await this.intentIndex();
+    const cutoff = this.clock().getTime() - olderThanMs;
+    return [...(index.get(resourceKey)?.values() ?? [])].filter((r) => Date.parse(r.time) <= cutoff);
+  }
+
+  private kick(): void {
+    if (this.writing !== undefined) return;
+    this.writing = this.drain().finally(() => {
+      this.writing = undefined;
+      if (this.pending.length > 0) this.kick();
+    });
+  }
+
+  private async drained(): Promise<void> {
+    while (this.writing !== undefined) await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const group = this.takeGroup();
+      try {
+        const records = await this.writeGroup(group.map((p) => p.entry));
+        group.forEach((p, i) => p.resolve(records[i]!));
+      } catch (error) {
+        for (const p of group) p.reject(error);
+      }
+    }
+  }
+
+  private takeGroup(): Pending[] {
+    const group: Pending[] = [];
+    let bytes = 0;
+    while (this.pending.length > 0 && group.length < this.maxRecordsPerBlock) {
+      const size = JSON.stringify(this.pending[0]!.entry).length + 300;
+      if (group.length > 0 && bytes + size > MAX_BLOCK_BYTES / 2) break;
+      bytes += size;
+      group.push(this.pending.shift()!);
+    }
+    return group;
+  }
+
+  /** Seals the entries on top of the current tail and appends them as one block; re-seals on conflict. */
+  private async writeGroup(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    const store = this.options.chain;
+    for (let attempt = 0; attempt <= this.maxConflictRetries; attempt++) {
+      const tail = await this.currentTail();
+      const time = this.clock();
+      if (tail === null) {
+        const first = segmentName(dayOf(time), 1);
+        if (!(await store.create(first))) await this.refresh();
+        else this.tail = { segment: first, length: 0, blocks: 0, seq: 0, hash: GENESIS_HASH };
+        continue;
+      }
+      if (tail.segment.slice(0, 10) !== dayOf(time) || tail.blocks >= this.maxBlocks) {
+        await this.roll(tail, time);
+        continue;
+      }
+      const records = seal(entries, tail, time);
+      const result = await store.append(tail.segment, lines(records), tail.length);
+      if (result.ok) {
+        const last = records.at(-1)!;
+        this.tail = { segment: tail.segment, length: result.length, blocks: tail.blocks + 1, seq: last.seq, hash: last.hash };
+        this.index(records);
+        return records;
+      }
+      if (result.reason === 'full') this.tail = { ...tail, blocks: Number.POSITIVE_INFINITY };
+      else await this.refresh();
+    }
+    throw new Error(`audit chain at ${store.location}: gave up after ${this.maxConflictRetries} conflicting writers`);
+  }
+
+  /** Closes the tail segment with a rollover record, then opens the next one. */
+  private async roll(tail: Tail, time: Date): Promise<void> {
+    const next = segmentName(dayOf(time), tail.seq + 2);
+    const [rollover] = seal([{ kind: 'rollover', next }], tail, time);
+    const result = await this.options.chain.append(tail.segment, lines([rollover!]), tail.length);
+    if (!result.ok) {
+      await this.refresh();
+      return;
+    }
+    await this.options.chain.create(next);
+    this.tail = { segment: next, length: 0, blocks: 0, seq: rollover!.seq, hash: rollover!.hash };
+  }
+
+  private async currentTail(): Promise<Tail | null> {
+    if (this.tail === undefined) await this.refresh();
+    return this.tail ?? null;
+  }
+
+  /** Re-reads where the chain ends, following a rollover whose next segment a crashed roller never created. */
+  private async refresh(): Promise<void> {
+    const store = this.options.chain;
+    const names = await store.list();
+    for (let i = names.length - 1; i >= 0; i--) {
+      const name = names[i]!;
+      const last = await this.lastRecord(name);
+      if (last === undefined) continue;
+      if (last.kind === 'rollover' && typeof last.next === 'string') {
+        await store.create(last.next);
+        const info = await store.stat(last.next);
+        const inNext = await this.lastRecord(last.next);
+        this.tail = inNext === undefined
+          ? { segment: last.next, length: info?.length ?? 0, blocks: info?.blocks ?? 0, seq: last.seq, hash: last.hash }
+          : { segment: last.next, length: info?.length ?? 0, blocks: info?.blocks ?? 0, seq: inNext.seq, hash: inNext.hash };
+        return;
+      }
+      const info = await store.stat(name);
+      const newest = names.at(-1)!;
+      if (newest !== name) {
+        // Later segments exist but are empty: the chain continues in the newest of them.
+        const newestInfo = await store.stat(newest);
+        this.tail = { segment: newest, length: newestInfo?.length ?? 0, blocks: newestInfo?.blocks ?? 0, seq: last.seq, hash: last.hash };
+      } else {
+        this.tail = { segment: name, length: info?.length ?? 0, blocks: info?.blocks ?? 0, seq: last.seq, hash: last.hash };
+      }
+      return;
+    }
+    const only = names.at(-1);
+    if (only === undefined) {
+      this.tail = null;
+      return;
+    }
+    const info = await store.stat(only);
+    this.tail = { segment: only, length: info?.length ?? 0, blocks: info?.blocks ?? 0, seq: 0, hash: GENESIS_HASH };
+  }
+
+  private async lastRecord(name: string): Promise<AuditRecord | undefined> {
+    const info = await this.options.chain.stat(name);
+    if (info === undefined || info.length === 0) return undefined;
+    const from = Math.max(0, info.length - TAIL_WINDOW_BYTES);
+    const text = await this.options.chain.read(name, from);
+    const complete = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+    const last = complete.trimEnd().split('\n').at(-1);
+    if (last === undefined || last.length === 0) return undefined;
+    const record = JSON.parse(last) as AuditRecord;
+    if (typeof record.seq !== 'number' || typeof record.hash !== 'string') {
+      throw new Error(`audit segment ${name} ends with a malformed record; run \`hipaa-remediator audit verify\``);
+    }
+    return record;
+  }
+
+  private async checkpoint(tail: Tail): Promise<void> {
+    const head = await signHead(this.options.signer, tail, this.clock());
+    const heads = this.options.heads;
+    const name = `${head.time.slice(0, 10)}.jsonl`;
+    for (let attempt = 0; attempt <= this.maxConflictRetries; attempt++) {
+      const info = (await heads.stat(name)) ?? ((await heads.create(name)) ? { length: 0, blocks: 0 } : await heads.stat(name));
+      const result = await heads.append(name, `${JSON.stringify(head)}\n`, info?.length ?? 0);
+      if (result.ok) {
+        await heads.sync();
+        this.lastCheckpoint = { seq: tail.seq, at: this.clock().getTime() };
+        return;
+      }
+    }
+    throw new Error(`audit heads at ${heads.location}: gave up after ${this.maxConflictRetries} conflicting writers`);
+  }
+
+  /** Intents without an outcome, from the segments of the last two days plus what this writer appended since. */
+  private async intentIndex(): Promise<Map<string, Map<number, AuditRecord>>> {
+    if (this.intents !== undefined) return this.intents;
+    const index = new Map<string, Map<number, AuditRecord>>();
+    this.intents = index;
+    const names = await this.options.chain.list();
+    const since = dayOf(new Date(this.clock().getTime() - 86_400_000));
+    for (const name of names.filter((n) => n.slice(0, 10) >= since)) {
+      const text = await this.options.chain.read(name);
+      this.index(text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as AuditRecord));
+    }
+    return index;
+  }
+
+  private index(records: readonly AuditRecord[]): void {
+    const index = this.intents;
+    if (index === undefined) return;
+    for (const record of records) {
+      const key = record.resourceId?.toLowerCase();
+      if (key === undefined) continue;
+      if (record.kind === 'intent') {
+        const open = index.get(key) ?? new Map<number, AuditRecord>();
+        open.set(record.seq, record);
+        index.set(key, open);
+      } else if (record.kind === 'outcome' && record.intentSeq !== undefined) {
+        index.get(key)?.delete(record.intentSeq);
+      }
+    }
+  }
+}
+
+function seal(entries: readonly AuditEntry[], tail: Pick<Tail, 'seq' | 'hash'>, time: Date): AuditRecord[] {
+  const records: AuditRecord[] = [];
+  let prev = tail;
+  for (const entry of entries) {
+    const record = sealRecord(entry, prev.seq + 1, prev.hash, time);
+    records.push(record);
+    prev = record;
+  }
+  return records;
+}
+
+function lines(records: readonly AuditRecord[]): string {
+  return records.map((r) => `${JSON.stringify(r)}\n`).join('');
+}

@@ -1,0 +1,27 @@
+/** The embedded audit store under `--home`: chain and signed heads in files, a local signing key. */
+import { join } from 'node:path';
+import { AuditChain, type AuditChainOptions } from './chain.js';
+import { FileSegmentStore } from './fileSegments.js';
+import { LocalSigner, localPublicKeys } from './signer.js';
+import { verifyAudit, type VerifyReport } from './verify.js';
+
+export function localAuditPaths(home: string): { chain: string; heads: string; keys: string } {
+  return { chain: join(home, 'audit', 'chain'), heads: join(home, 'audit', 'heads'), keys: join(home, 'keys') };
+}
+
+export async function openLocalAudit(home: string, options: Pick<AuditChainOptions, 'clock' | 'checkpointEvery'> = {}): Promise<AuditChain> {
+  const paths = localAuditPaths(home);
+  return new AuditChain({
+    chain: new FileSegmentStore(paths.chain),
+    heads: new FileSegmentStore(paths.heads),
+    signer: await LocalSigner.inDirectory(paths.keys),
+    // Signing locally costs microseconds: vouch for the head at every group commit.
+    checkpointEvery: options.checkpointEvery ?? { records: 1, ms: 0 },
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+}
+
+export async function verifyLocalAudit(home: string): Promise<VerifyReport> {
+  const paths = localAuditPaths(home);
+  return verifyAudit(new FileSegmentStore(paths.chain), new FileSegmentStore(paths.heads), await localPublicKeys(paths.keys));
+}
