@@ -43,9 +43,11 @@ const MAX_DECISION_ROUNDS = 3;
 export class Pipeline {
   private readonly locks = new KeyedMutex();
   private readonly clock: () => Date;
+  private readonly serviceIds: readonly string[];
 
   constructor(private readonly deps: PipelineDeps) {
     this.clock = deps.clock ?? (() => new Date());
+    this.serviceIds = [...deps.config.selfIds].sort();
   }
 
   /** Throws BadBatchError when the body holds no events at all. */
@@ -123,6 +125,7 @@ export class Pipeline {
       }
       return results;
     }
+    await this.closeDanglingIntents(event, snapshot);
     for (const remediator of remediators) {
       const result = await this.decideWithRetry(event, remediator, snapshot, signal);
       results.push(result.result);
@@ -195,7 +198,15 @@ export class Pipeline {
     let lastSeq: number | null = null;
     for (const change of changes) {
       const view = this.view(change);
-      const intent = await this.appendOrFail({ ...auditFields(common), kind: 'intent', decision: 'remediated', change: view, actor: event.caller });
+      const intent = await this.appendOrFail({
+        ...auditFields(common),
+        kind: 'intent',
+        decision: 'remediated',
+        change: view,
+        before: valuesOf(current, change),
+        actor: event.caller,
+        service: this.serviceIds,
+      });
       await this.syncOrFail(); // write-ahead: the intent is on disk before ARM is touched
       try {
         const written = await this.deps.arm.apply(change, signal);
@@ -203,7 +214,7 @@ export class Pipeline {
       } catch (error) {
         const gone = error instanceof ResourceGoneError;
         const reason = gone ? 'resource no longer exists' : describeError(error);
-        const outcome = await this.appendOrFail({ ...auditFields(common), kind: 'outcome', intentSeq: intent.seq, outcome: 'failed', reason, change: view });
+        const outcome = await this.appendOrFail({ ...auditFields(common), kind: 'outcome', intentSeq: intent.seq, outcome: 'failed', reason, change: view, service: this.serviceIds });
         // decideWithRetry reads again and decides on what is there now.
         if (error instanceof ConcurrentChangeError) throw error;
         const transient = error instanceof TransientError;
@@ -212,7 +223,8 @@ export class Pipeline {
         return { result, snapshot: current };
       }
       applied.push(view);
-      lastSeq = (await this.appendOrFail({ ...auditFields(common), kind: 'outcome', intentSeq: intent.seq, outcome: 'succeeded', decision: 'remediated', change: view })).seq;
+      const outcome = { kind: 'outcome' as const, intentSeq: intent.seq, outcome: 'succeeded' as const, decision: 'remediated' as const, change: view, after: valuesOf(current, change) };
+      lastSeq = (await this.appendOrFail({ ...auditFields(common), ...outcome, service: this.serviceIds })).seq;
     }
 
     // Confirm from what ARM returned: the findings this remediator planned for must be gone.
@@ -225,6 +237,31 @@ export class Pipeline {
       return { result, snapshot: current };
     }
     return { result: { ...common, decision: 'remediated', changes: applied, auditSeq: lastSeq }, snapshot: current };
+  }
+
+  /**
+   * An intent with no outcome means a writer died between announcing a change and recording
+   * it. The re-read tells what happened; the record says so, and the decision goes on as usual.
+   */
+  private async closeDanglingIntents(event: ResourceChangeEvent, snapshot: ResourceSnapshot): Promise<void> {
+    const dangling = await this.audited(() => this.deps.audit.openIntents(event.resource.key, this.deps.config.arm.eventBudgetMs * 2));
+    for (const intent of dangling) {
+      const change = intent.change as { body?: Record<string, unknown> } | undefined;
+      const after = change?.body === undefined ? {} : pick(snapshot.resource, Object.keys(change.body));
+      const inPlace = change?.body !== undefined && Object.entries(change.body).every(([k, v]) => JSON.stringify(after[k]) === JSON.stringify(v));
+      await this.appendOrFail({
+        kind: 'outcome',
+        eventId: event.eventId,
+        resourceId: event.resource.id,
+        ...(intent.remediator === undefined ? {} : { remediator: intent.remediator }),
+        intentSeq: intent.seq,
+        outcome: 'unknown',
+        reason: `no outcome was recorded for intent ${intent.seq}; a re-read shows the change ${inPlace ? 'in place' : 'not in place'}`,
+        after,
+        service: this.serviceIds,
+      });
+      this.deps.log.warn({ resourceId: event.resource.id, intentSeq: intent.seq, inPlace }, 'dangling audit intent closed after re-read');
+    }
   }
 
   private async resolveMode(remediator: Remediator, event: ResourceChangeEvent): Promise<ModeResolution> {
@@ -253,20 +290,20 @@ export class Pipeline {
     return logged;
   }
 
-  /** Audit unavailable ⇒ no action and a failed invocation: Event Grid redelivers. */
-  private async appendOrFail(entry: AuditEntry) {
-    try {
-      return await this.deps.audit.append(entry);
-    } catch (error) {
-      throw new TransientError(`audit store unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
+  private appendOrFail(entry: AuditEntry) {
+    return this.audited(() => this.deps.audit.append(entry));
   }
 
-  private async syncOrFail(): Promise<void> {
+  private syncOrFail(): Promise<void> {
+    return this.audited(() => this.deps.audit.sync());
+  }
+
+  /** Audit unavailable ⇒ no action and a failed invocation: Event Grid redelivers. */
+  private async audited<T>(operation: () => Promise<T>): Promise<T> {
     try {
-      await this.deps.audit.sync();
+      return await operation();
     } catch (error) {
-      throw new TransientError(`audit store unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new TransientError(`audit store unavailable: ${describeError(error)}`, { cause: error });
     }
   }
 
@@ -288,4 +325,14 @@ export class Pipeline {
   private view(change: Change): ChangeView {
     return { operation: change.operation, method: change.method, resourceId: change.resourceId, apiVersion: this.deps.arm.apiVersionOf(change), body: change.body };
   }
+}
+
+/** Values of the properties a change touches: what the audit keeps instead of whole payloads. */
+function valuesOf(snapshot: ResourceSnapshot, change: Change): Record<string, unknown> {
+  return pick(snapshot.resource, Object.keys(change.body));
+}
+
+function pick(resource: object, keys: readonly string[]): Record<string, unknown> {
+  const values = resource as Record<string, unknown>;
+  return Object.fromEntries(keys.map((key) => [key, values[key] ?? null]));
 }

@@ -154,6 +154,62 @@ describe('hipaa-remediator process', () => {
   });
 });
 
+describe('hipaa-remediator audit', () => {
+  async function auditedHome(): Promise<string> {
+    const home = join(dir, 'home');
+    const ran = await cli(['process', EVENTS, '--sandbox', STATE, '--home', home, '--json']);
+    expect(ran.code).toBe(0);
+    return home;
+  }
+
+  async function chainFile(home: string): Promise<string> {
+    const { readdir } = await import('node:fs/promises');
+    const days = await readdir(join(home, 'audit', 'chain'));
+    const files = await readdir(join(home, 'audit', 'chain', days[0]!));
+    return join(home, 'audit', 'chain', days[0]!, files[0]!);
+  }
+
+  it('verify: exit 0 on an intact chain, exit 1 naming the first modified record', async () => {
+    const home = await auditedHome();
+    const intact = await cli(['audit', 'verify', '--home', home, '--json']);
+    expect(intact.code).toBe(0);
+    expect(JSON.parse(intact.stdout)).toMatchObject({ ok: true, lastSignedSeq: expect.any(Number) });
+
+    const file = await chainFile(home);
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+    lines[1] = lines[1]!.replace('"compliant"', '"remediated"').replace('"remediated"', '"alerted"');
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const broken = await cli(['audit', 'verify', '--home', home, '--json']);
+    expect(broken.code).toBe(1);
+    expect(JSON.parse(broken.stdout)).toMatchObject({ ok: false, problem: { kind: 'modified', line: 2, seq: 2 } });
+    const human = await cli(['audit', 'verify', '--home', home]);
+    expect(human.stdout).toMatch(/BROKEN: modified/);
+  });
+
+  it('verify: exit 1 when the end of the chain was cut off', async () => {
+    const home = await auditedHome();
+    const file = await chainFile(home);
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+    await writeFile(file, `${lines.slice(0, -2).join('\n')}\n`);
+    const broken = await cli(['audit', 'verify', '--home', home, '--json']);
+    expect(broken.code).toBe(1);
+    expect(JSON.parse(broken.stdout)).toMatchObject({ problem: { kind: 'truncated' } });
+  });
+
+  it('export writes the records as stored, never over an existing file', async () => {
+    const home = await auditedHome();
+    const out = join(dir, 'evidence.jsonl');
+    const exported = await cli(['audit', 'export', out, '--home', home]);
+    expect(exported.code).toBe(0);
+    const shown = JSON.parse((await cli(['audit', 'show', '--home', home, '--json'])).stdout) as { records: { seq: number }[] };
+    const lines = (await readFile(out, 'utf8')).trimEnd().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual(shown.records.map((r) => r.seq));
+    const again = await cli(['audit', 'export', out, '--home', home]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/never overwrites/);
+  });
+});
+
 describe('hipaa-remediator remediators', () => {
   it('lists the catalog with controls, citations and modes as JSON', async () => {
     const ran = await cli(['remediators', '--json']);

@@ -17,6 +17,8 @@ import { createLogger } from '../../shared/log.js';
 
 export interface World {
   sandbox: Sandbox;
+  /** Moves the service's clock forward (time-based rules, dangling intents). */
+  advance(ms: number): void;
   runtime: Runtime;
   home: string;
   logLines: string[];
@@ -27,6 +29,8 @@ export interface World {
 }
 
 export async function startWorld(state: SandboxState, configJson: Record<string, unknown> = {}): Promise<World> {
+  let offsetMs = 0;
+  const clock = (): Date => new Date(Date.now() + offsetMs);
   const sandbox = await startSandbox({ state });
   const home = await mkdtemp(join(tmpdir(), 'hipaa-home-'));
   const logLines: string[] = [];
@@ -44,12 +48,16 @@ export async function startWorld(state: SandboxState, configJson: Record<string,
     arm: sandboxConnection(sandbox.url, sandbox.ca),
     log: createLogger({ level: 'debug', destination }),
     subscriptions: new Set(['11111111-2222-4333-8444-555555555555']),
+    clock,
   });
   return {
     sandbox,
     runtime,
     home,
     logLines,
+    advance(ms) {
+      offsetMs += ms;
+    },
     async audit() {
       await runtime.audit.sync();
       const report = await verifyLocalAudit(home);

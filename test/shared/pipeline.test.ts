@@ -53,6 +53,39 @@ describe('pipeline against the sandbox', () => {
     expect(JSON.stringify(audit)).not.toMatch(/Canaryfield|northwind-health|198\.51\.100/);
   });
 
+  it('records the before and after values of the changed properties and its own identity, not whole payloads', async () => {
+    await world.runtime.pipeline.processBatch([armWriteEvent(RX01)]);
+    const audit = await world.audit();
+    const intent = audit.find((r) => r.kind === 'intent' && r.remediator === 'storage-secure-transfer');
+    expect(intent?.before).toEqual({ enableHttpsTrafficOnly: false, minimumTlsVersion: 'TLS1_0' });
+    expect(intent?.service).toContain('9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d');
+    expect(intent?.actor).toEqual({ objectId: '4b8d2f6a-1c3e-45a7-b9d0-e2f4a6c8b1d3', appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', principalType: 'User' });
+    const outcome = audit.find((r) => r.kind === 'outcome' && r.intentSeq === intent?.seq);
+    expect(outcome?.after).toEqual({ enableHttpsTrafficOnly: true, minimumTlsVersion: 'TLS1_2' });
+    // Tags and other properties of the resource (where PHI-adjacent labels live) are not copied.
+    expect(JSON.stringify(audit)).not.toMatch(/data-classification|primaryEndpoints|eastus2/);
+  });
+
+  it('closes an intent left without outcome (a crash) once a redelivery re-reads the resource', async () => {
+    const intent = await world.runtime.audit.append({
+      kind: 'intent',
+      resourceId: PRESCRIPTIONS,
+      remediator: 'storage-public-access',
+      change: { operation: 'blobContainers.update', method: 'PATCH', resourceId: PRESCRIPTIONS, apiVersion: '2025-08-01', body: { publicAccess: 'None' } },
+    });
+    await world.runtime.audit.sync();
+    world.advance(60_000);
+    const { results } = await world.runtime.pipeline.processBatch([armWriteEvent(PRESCRIPTIONS)]);
+    expect(results[0]?.decision).toBe('remediated');
+    const audit = await world.audit();
+    const closing = audit.find((r) => r.kind === 'outcome' && r.intentSeq === intent.seq);
+    expect(closing).toMatchObject({ outcome: 'unknown', after: { publicAccess: 'Blob' } });
+    expect(closing?.reason).toMatch(/not in place/);
+    // Closed once: a second delivery finds nothing dangling.
+    await world.runtime.pipeline.processBatch([armWriteEvent(PRESCRIPTIONS)]);
+    expect((await world.audit()).filter((r) => r.intentSeq === intent.seq)).toHaveLength(1);
+  });
+
   it('leaves a compliant account untouched: 1 GET, 0 PATCH, decision compliant', async () => {
     const { results } = await world.runtime.pipeline.processBatch([armWriteEvent(OK02)]);
     expect(results.map((r) => r.decision)).toEqual(['compliant', 'compliant']);
@@ -131,6 +164,36 @@ describe('pipeline against the sandbox', () => {
       ['skipped', 'resource no longer exists'],
     ]);
     expect(results.every((r) => r.auditSeq !== null)).toBe(true);
+  });
+});
+
+describe('no PHI, secrets or personal data in the audit', () => {
+  afterEach(async () => {
+    await world.close();
+  });
+
+  it('keeps canaries planted in resource properties and event payloads out of every record and log line', async () => {
+    const state = await loadSandboxState(sharedPath('examples', 'storage-state.json'));
+    const CANARY = {
+      patient: 'PATIENT-CANARY Jane Roe MRN 0012345',
+      connection: 'DefaultEndpointsProtocol=https;AccountName=stcanary;AccountKey=Q0FOQVJZ' + 'A'.repeat(80) + '==',
+      sas: 'sv=2024-08-04&sig=SASCANARYSIGNATURE',
+    };
+    for (const resource of state.resources) {
+      resource.tags = { ...resource.tags, patient: CANARY.patient, conn: CANARY.connection };
+      if (resource.name === 'prescriptions') (resource.properties as Record<string, unknown>)['metadata'] = { note: CANARY.patient };
+    }
+    world = await startWorld(state);
+    const event = armWriteEvent(RX01, { claims: { name: 'Canary Person', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn': 'canary.person@hospital.example', ipaddr: '192.0.2.99' } });
+    const data = event['data'] as Record<string, unknown>;
+    data['httpRequest'] = { clientRequestId: 'x', clientIpAddress: '192.0.2.98', method: 'PUT', url: `https://management.azure.com${RX01}?api-version=2023-05-01&${CANARY.sas}` };
+    data['extra'] = { note: CANARY.patient, connectionString: CANARY.connection };
+    await world.runtime.pipeline.processBatch([event, armWriteEvent(PRESCRIPTIONS)]);
+    const everything = JSON.stringify(await world.audit()) + world.logLines.join('');
+    for (const planted of ['PATIENT-CANARY', 'Q0FOQVJZ', 'SASCANARYSIGNATURE', 'Canary Person', 'canary.person', '192.0.2.9']) {
+      expect(everything).not.toContain(planted);
+    }
+    expect(everything).toContain('remediated');
   });
 });
 
