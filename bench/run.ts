@@ -19,6 +19,9 @@ import { buildConfig } from '../shared/config.js';
 import { parseEventBatch } from '../shared/events.js';
 import { createLogger } from '../shared/log.js';
 import { routeEvent } from '../shared/router.js';
+import { FileSegmentStore } from '../shared/audit/fileSegments.js';
+import { LocalSigner, localPublicKeys } from '../shared/audit/signer.js';
+import { benchAudit } from './audit.js';
 
 const quick = process.argv.includes('--quick');
 const ITERATIONS = quick ? 30 : 200;
@@ -125,6 +128,16 @@ async function main(): Promise<void> {
   await runtime.audit.close();
   await sandbox.close();
 
+  const auditHome = await mkdtemp(join(tmpdir(), 'hipaa-bench-audit-'));
+  const localAudit = await benchAudit(
+    'local files',
+    new FileSegmentStore(join(auditHome, 'chain')),
+    new FileSegmentStore(join(auditHome, 'heads')),
+    await LocalSigner.inDirectory(join(auditHome, 'keys')),
+    await localPublicKeys(join(auditHome, 'keys')),
+    quick ? 5_000 : 50_000,
+  );
+
   const rows = [irrelevant, compliant, remediated, rawGet, rawGetPatch];
   const results = {
     node: process.version,
@@ -135,10 +148,12 @@ async function main(): Promise<void> {
       remediatedVsBareGetPatch: +(remediated.median / rawGetPatch.median).toFixed(2),
     },
     intake: { eventsPerSecond: intakeRate, routedPerRound: routed / rounds, mix: '10% storage accounts, 90% other resource types' },
+    audit: [localAudit],
   };
   console.table(results.latencyMs);
   console.log('ratios (pipeline / bare SDK, median):', results.ratios);
   console.log(`intake (JSON.parse + validate + route), one core: ${intakeRate.toLocaleString('en-US')} events/s`);
+  console.table(results.audit);
   await writeFile(join(process.cwd(), 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }
 

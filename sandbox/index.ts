@@ -1,7 +1,8 @@
 /**
  * The sandbox: a local Azure for the service, its tests and the live demo. ARM REST over
- * HTTPS (the real `@azure/arm-*` clients run against it unchanged) and Event Grid
- * delivering ARM events to webhooks. Resource types live in `providers/`, one module each.
+ * HTTPS (the real `@azure/arm-*` clients run against it unchanged), Event Grid
+ * delivering ARM events to webhooks, and one Key Vault's keys data plane on its own
+ * port. Resource types live in `providers/`, one module each.
  */
 export { startSandbox } from './server.js';
 export type { ArmRequestRecord, Sandbox, SandboxChange, SandboxOptions } from './server.js';
@@ -23,4 +24,6 @@ export { ARM_THROTTLE_LIMITS } from './throttle.js';
 export type { BucketLimit, ThrottleLimits } from './throttle.js';
 export { HEALTHCARE_SUBSCRIPTION_ID, healthcareSubscription } from './seed.js';
 export { STORAGE_API_VERSIONS } from './providers/storage.js';
+export { KEY_VAULT_API_VERSIONS } from './keyvault.js';
+export type { SandboxKeySpec } from './keyvault.js';
 export type { ArmMethod, ResourceProvider, ResourceTypeDefinition, WriteContext } from './providers/types.js';

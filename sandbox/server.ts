@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { buildArmEvent } from './armEvents.js';
 import { parseArmPath, subscriptionOf } from './armPath.js';
 import { createSelfSignedCertificate } from './certificate.js';
-import { type SandboxCaller, decodeSandboxToken } from './credential.js';
+import { SANDBOX_TENANT_ID, type SandboxCaller, decodeSandboxToken } from './credential.js';
 import { ArmEngine, type ArmResult } from './engine.js';
 import {
   ArmError,
@@ -16,6 +16,7 @@ import {
 } from './errors.js';
 import { EventGrid, type EventGridEmulator } from './eventgrid.js';
 import { type FaultInjector, type FaultSpec, FaultTable, defaultFaultCode, defaultFaultMessage } from './faults.js';
+import { KeyVault, type SandboxKeySpec } from './keyvault.js';
 import { PROVIDERS } from './providers/index.js';
 import { HEALTHCARE_SUBSCRIPTION_ID } from './seed.js';
 import { type ArmResource, type SandboxState, parseSandboxState } from './state.js';
@@ -34,9 +35,11 @@ export interface SandboxOptions {
   eventBatchWindowMs?: number;
   /** ARM's per-caller token buckets (default on, ARM's sizes); `false` turns throttling off. */
   throttling?: Partial<ThrottleLimits> | false;
+  /** Keys the sandbox's Key Vault holds from the start (EC P-256, sign/verify). */
+  keys?: SandboxKeySpec[];
 }
 
-/** One ARM request the sandbox answered. */
+/** One ARM or Key Vault request the sandbox answered (Key Vault paths start with `/keys/`). */
 export interface ArmRequestRecord {
   method: string;
   /** Path without query. */
@@ -61,8 +64,13 @@ export interface SandboxChange {
 export interface Sandbox {
   /** e.g. `https://127.0.0.1:54321`. */
   readonly url: string;
-  /** PEM certificate clients must trust (`tlsOptions: { ca }`). */
+  /** PEM certificate clients must trust (`tlsOptions: { ca }`); the Key Vault listener uses it too. */
   readonly ca: string;
+  /**
+   * The sandbox's one Key Vault, on its own port: `https://127.0.0.1:54322`. Key Vault
+   * clients need `disableChallengeResourceVerification: true` (FACTS.md).
+   */
+  readonly keyVaultUrl: string;
   /** Current state in DESIGN §9 format: a deep copy in stable order. */
   snapshot(): SandboxState;
   readonly requests: readonly ArmRequestRecord[];
@@ -214,6 +222,7 @@ class SandboxServer implements Sandbox {
   private readonly engine: ArmEngine;
   private readonly throttle: Throttle | undefined;
   private readonly server: https.Server;
+  private readonly keyVault: KeyVault;
   private baseUrl = '';
   private closed = false;
 
@@ -232,6 +241,8 @@ class SandboxServer implements Sandbox {
       batchWindowMs: options.eventBatchWindowMs ?? 10,
       topic: `/subscriptions/${firstSubscription ?? HEALTHCARE_SUBSCRIPTION_ID}`,
     });
+    this.keyVault = new KeyVault({ tls: { key, cert: ca }, tenantId: SANDBOX_TENANT_ID, record: (record) => this.records.push(record) });
+    for (const spec of options.keys ?? []) this.keyVault.createKey(spec.name);
     this.server = https.createServer({ key, cert: ca }, (request, response) => {
       this.serve(request, response).catch((error: unknown) => {
         // Only reached if answering itself failed (socket already gone); nothing left to tell the client.
@@ -242,6 +253,10 @@ class SandboxServer implements Sandbox {
 
   get url(): string {
     return this.baseUrl;
+  }
+
+  get keyVaultUrl(): string {
+    return this.keyVault.url;
   }
 
   get requests(): readonly ArmRequestRecord[] {
@@ -274,6 +289,13 @@ class SandboxServer implements Sandbox {
     });
     const address = this.server.address() as AddressInfo;
     this.baseUrl = `https://127.0.0.1:${address.port}`;
+    try {
+      await this.keyVault.listen();
+    } catch (error) {
+      // startSandbox fails as a whole: no half-started sandbox keeps a port.
+      this.server.close();
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
@@ -283,7 +305,7 @@ class SandboxServer implements Sandbox {
     for (const wake of this.delays) wake();
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
-    await closing;
+    await Promise.all([closing, this.keyVault.close()]);
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {

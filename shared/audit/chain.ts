@@ -13,7 +13,7 @@
  * Records are grouped: appends that queue up while a write is in flight go out together in one
  * block, with their final seq, so concurrency raises throughput instead of contention.
  */
-import { GENESIS_HASH, sealRecord, type AuditEntry, type AuditRecord, type AuditStore } from './record.js';
+import { GENESIS_HASH, sealRecord, type AuditEntry, type AuditRecord, type AuditStore, type SealedRecord } from './record.js';
 import { signHead } from './heads.js';
 import { MAX_BLOCK_BYTES, MAX_BLOCKS_PER_SEGMENT, type SegmentStore } from './segments.js';
 import type { Signer } from './signer.js';
@@ -165,8 +165,9 @@ export class AuditChain implements AuditStore {
         await this.roll(tail, time);
         continue;
       }
-      const records = seal(entries, tail, time);
-      const result = await store.append(tail.segment, lines(records), tail.length);
+      const sealed = seal(entries, tail, time);
+      const records = sealed.map((s) => s.record);
+      const result = await store.append(tail.segment, lines(sealed), tail.length);
       if (result.ok) {
         const last = records.at(-1)!;
         this.tail = { segment: tail.segment, length: result.length, blocks: tail.blocks + 1, seq: last.seq, hash: last.hash };
@@ -182,14 +183,15 @@ export class AuditChain implements AuditStore {
   /** Closes the tail segment with a rollover record, then opens the next one. */
   private async roll(tail: Tail, time: Date): Promise<void> {
     const next = segmentName(dayOf(time), tail.seq + 2);
-    const [rollover] = seal([{ kind: 'rollover', next }], tail, time);
-    const result = await this.options.chain.append(tail.segment, lines([rollover!]), tail.length);
+    const sealed = seal([{ kind: 'rollover', next }], tail, time);
+    const result = await this.options.chain.append(tail.segment, lines(sealed), tail.length);
     if (!result.ok) {
       await this.refresh();
       return;
     }
     await this.options.chain.create(next);
-    this.tail = { segment: next, length: 0, blocks: 0, seq: rollover!.seq, hash: rollover!.hash };
+    const rollover = sealed[0]!.record;
+    this.tail = { segment: next, length: 0, blocks: 0, seq: rollover.seq, hash: rollover.hash };
   }
 
   private async currentTail(): Promise<Tail | null> {
@@ -197,56 +199,48 @@ export class AuditChain implements AuditStore {
     return this.tail ?? null;
   }
 
-  /** Re-reads where the chain ends, following a rollover whose next segment a crashed roller never created. */
+  /**
+   * Re-reads where the chain ends. The length a writer appends at and the last record it seals
+   * on top of must come from the same read: a length newer than the record would let it write
+   * a second record with the same seq behind someone else's.
+   */
   private async refresh(): Promise<void> {
     const store = this.options.chain;
     const names = await store.list();
+    let newest: { name: string; length: number; blocks: number } | undefined;
     for (let i = names.length - 1; i >= 0; i--) {
       const name = names[i]!;
-      const last = await this.lastRecord(name);
+      const { length, blocks, last } = await this.readTail(name);
+      newest ??= { name, length, blocks };
       if (last === undefined) continue;
-      if (last.kind === 'rollover' && typeof last.next === 'string') {
+      if (last.kind === 'rollover' && typeof last.next === 'string' && name === newest.name) {
+        // The rollover is the newest thing written: its segment may not exist yet (the roller died).
         await store.create(last.next);
-        const info = await store.stat(last.next);
-        const inNext = await this.lastRecord(last.next);
-        this.tail = inNext === undefined
-          ? { segment: last.next, length: info?.length ?? 0, blocks: info?.blocks ?? 0, seq: last.seq, hash: last.hash }
-          : { segment: last.next, length: info?.length ?? 0, blocks: info?.blocks ?? 0, seq: inNext.seq, hash: inNext.hash };
+        const next = await this.readTail(last.next);
+        const head = next.last ?? last;
+        this.tail = { segment: last.next, length: next.length, blocks: next.blocks, seq: head.seq, hash: head.hash };
         return;
       }
-      const info = await store.stat(name);
-      const newest = names.at(-1)!;
-      if (newest !== name) {
-        // Later segments exist but are empty: the chain continues in the newest of them.
-        const newestInfo = await store.stat(newest);
-        this.tail = { segment: newest, length: newestInfo?.length ?? 0, blocks: newestInfo?.blocks ?? 0, seq: last.seq, hash: last.hash };
-      } else {
-        this.tail = { segment: name, length: info?.length ?? 0, blocks: info?.blocks ?? 0, seq: last.seq, hash: last.hash };
-      }
+      this.tail = { segment: newest.name, length: newest.length, blocks: newest.blocks, seq: last.seq, hash: last.hash };
       return;
     }
-    const only = names.at(-1);
-    if (only === undefined) {
-      this.tail = null;
-      return;
-    }
-    const info = await store.stat(only);
-    this.tail = { segment: only, length: info?.length ?? 0, blocks: info?.blocks ?? 0, seq: 0, hash: GENESIS_HASH };
+    this.tail = newest === undefined ? null : { segment: newest.name, length: newest.length, blocks: newest.blocks, seq: 0, hash: GENESIS_HASH };
   }
 
-  private async lastRecord(name: string): Promise<AuditRecord | undefined> {
+  /** The segment's length as of one read, and the last record in that read. */
+  private async readTail(name: string): Promise<{ length: number; blocks: number; last?: AuditRecord }> {
     const info = await this.options.chain.stat(name);
-    if (info === undefined || info.length === 0) return undefined;
+    if (info === undefined) return { length: 0, blocks: 0 };
     const from = Math.max(0, info.length - TAIL_WINDOW_BYTES);
     const text = await this.options.chain.read(name, from);
-    const complete = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
-    const last = complete.trimEnd().split('\n').at(-1);
-    if (last === undefined || last.length === 0) return undefined;
-    const record = JSON.parse(last) as AuditRecord;
+    const length = from + Buffer.byteLength(text, 'utf8');
+    const line = text.trimEnd().split('\n').at(-1);
+    if (line === undefined || line.length === 0) return { length, blocks: info.blocks };
+    const record = JSON.parse(line) as AuditRecord;
     if (typeof record.seq !== 'number' || typeof record.hash !== 'string') {
       throw new Error(`audit segment ${name} ends with a malformed record; run \`hipaa-remediator audit verify\``);
     }
-    return record;
+    return { length, blocks: info.blocks, last: record };
   }
 
   private async checkpoint(tail: Tail): Promise<void> {
@@ -296,17 +290,17 @@ export class AuditChain implements AuditStore {
   }
 }
 
-function seal(entries: readonly AuditEntry[], tail: Pick<Tail, 'seq' | 'hash'>, time: Date): AuditRecord[] {
-  const records: AuditRecord[] = [];
-  let prev = tail;
+function seal(entries: readonly AuditEntry[], tail: Pick<Tail, 'seq' | 'hash'>, time: Date): SealedRecord[] {
+  const sealed: SealedRecord[] = [];
+  let prev: Pick<Tail, 'seq' | 'hash'> = tail;
   for (const entry of entries) {
-    const record = sealRecord(entry, prev.seq + 1, prev.hash, time);
-    records.push(record);
-    prev = record;
+    const next = sealRecord(entry, prev.seq + 1, prev.hash, time);
+    sealed.push(next);
+    prev = next.record;
   }
-  return records;
+  return sealed;
 }
 
-function lines(records: readonly AuditRecord[]): string {
-  return records.map((r) => `${JSON.stringify(r)}\n`).join('');
+function lines(sealed: readonly SealedRecord[]): string {
+  return sealed.map((s) => `${s.line}\n`).join('');
 }

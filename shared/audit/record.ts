@@ -56,14 +56,32 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
-export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
-  return createHash('sha256').update(canonicalJson(record)).digest('hex');
+export interface SealedRecord {
+  record: AuditRecord;
+  /** The stored line: the canonical body with the hash appended as the last member. */
+  line: string;
 }
 
-export function sealRecord(entry: AuditEntry, seq: number, prevHash: string, time: Date): AuditRecord {
+const HASH_SUFFIX = /,"hash":"([0-9a-f]{64})"}$/;
+
+export function sealRecord(entry: AuditEntry, seq: number, prevHash: string, time: Date): SealedRecord {
   // Drop undefined fields so the stored JSON and the hashed form are the same object.
   const body = JSON.parse(JSON.stringify({ ...entry, seq, time: time.toISOString(), prevHash })) as Omit<AuditRecord, 'hash'>;
-  return { ...body, hash: hashRecord(body) };
+  const canonical = canonicalJson(body);
+  const hash = createHash('sha256').update(canonical).digest('hex');
+  // Writing the canonical text itself lets a verifier hash the stored bytes without re-canonicalising.
+  return { record: { ...body, hash }, line: `${canonical.slice(0, -1)},"hash":"${hash}"}` };
+}
+
+/**
+ * The hash a stored line carries and the hash of its body text, or undefined for a line not in
+ * the sealed form (then it was rewritten by something other than the chain).
+ */
+export function lineHashes(line: string): { stored: string; computed: string } | undefined {
+  const match = HASH_SUFFIX.exec(line);
+  if (match === null) return undefined;
+  const body = `${line.slice(0, -match[0].length)}}`;
+  return { stored: match[1]!, computed: createHash('sha256').update(body).digest('hex') };
 }
 
 /**

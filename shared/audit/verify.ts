@@ -4,7 +4,7 @@
  * whose signature does not verify. Needs only the public key.
  */
 import { checkHeadSignature, type SignedHead } from './heads.js';
-import { GENESIS_HASH, hashRecord, type AuditRecord } from './record.js';
+import { GENESIS_HASH, lineHashes, type AuditRecord } from './record.js';
 import type { SegmentStore } from './segments.js';
 import type { PublicKeyResolver } from './signer.js';
 
@@ -33,6 +33,8 @@ export interface VerifyReport {
 
 interface Located {
   value: unknown;
+  /** Whether the stored text hashes to the hash it carries. */
+  intact: boolean;
   segment: string;
   line: number;
 }
@@ -55,7 +57,8 @@ async function readLines(store: SegmentStore): Promise<{ items: Located[]; segme
       } catch {
         value = undefined;
       }
-      items.push({ value, segment, line: index + 1 });
+      const hashes = lineHashes(line);
+      items.push({ value, intact: hashes !== undefined && hashes.stored === hashes.computed, segment, line: index + 1 });
     });
   }
   return { items, segments };
@@ -94,8 +97,8 @@ function checkChain(items: readonly Located[]): VerifyProblem | undefined {
   for (const [index, item] of items.entries()) {
     if (!isRecord(item.value)) return at(item, 'malformed', null, 'line is not an audit record');
     const record = item.value;
-    const { hash, ...body } = record;
-    if (hashRecord(body) !== hash) return at(item, 'modified', record.seq, `record ${record.seq} does not match its hash: its content was changed`);
+    const hash = record.hash;
+    if (!item.intact) return at(item, 'modified', record.seq, `record ${record.seq} does not match its hash: its content was changed`);
 
     if (previous === undefined || previous.segment !== item.segment) {
       const named = firstSeqOf(item.segment);

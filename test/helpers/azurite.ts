@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
 export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
+/** Key of {@link AZURITE_ACCOUNT_NAME}, equally public. */
 export const AZURITE_ACCOUNT_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
@@ -126,6 +127,12 @@ async function spawnAzurite(port: number, location: string): Promise<Started> {
   child.unref();
   (child.stdin as Socket | null)?.unref();
   (child.stderr as Socket | null)?.unref();
+  // 'close' comes after stderr has drained, so a start-up failure reports Azurite's last words.
+  const closed = new Promise<void>((resolveClosed) => child.once('close', () => resolveClosed()));
+  let spawnError: Error | undefined;
+  child.once('error', (error) => {
+    spawnError = error;
+  });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     // Bounded: only the start-up diagnosis needs it.
@@ -134,7 +141,11 @@ async function spawnAzurite(port: number, location: string): Promise<Started> {
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+    if (spawnError !== undefined) {
+      return { ok: false, addressInUse: false, message: `could not start Azurite (${AZURITE_BIN}): ${spawnError.message}` };
+    }
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await closed;
       return {
         ok: false,
         addressInUse: stderr.includes('EADDRINUSE'),
@@ -157,11 +168,10 @@ async function terminate(child: ChildProcess, signal: NodeJS.Signals, graceMs: n
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
   child.kill(signal);
-  if (signal !== 'SIGKILL') {
-    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
-    if ((await Promise.race([exited.then(() => 'exited' as const), timer])) === 'timeout') child.kill('SIGKILL');
-  }
+  // This timer (not the unref'd child) keeps the event loop alive while stop() waits.
+  const escalate = signal === 'SIGKILL' ? undefined : setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
+  clearTimeout(escalate);
 }
 
 function freePort(): Promise<number> {
