@@ -20,6 +20,8 @@ import { parseEventBatch } from '../shared/events.js';
 import { createLogger } from '../shared/log.js';
 import { routeEvent } from '../shared/router.js';
 import { FileSegmentStore } from '../shared/audit/fileSegments.js';
+import { BlobSegmentStore, containerClientFromConnectionString, ensureContainer } from '../shared/audit/blobSegments.js';
+import { startAzurite } from '../sandbox/azurite.js';
 import { LocalSigner, localPublicKeys } from '../shared/audit/signer.js';
 import { benchAudit } from './audit.js';
 
@@ -138,6 +140,23 @@ async function main(): Promise<void> {
     quick ? 5_000 : 50_000,
   );
 
+  const azurite = await startAzurite();
+  let blobAudit;
+  try {
+    const container = containerClientFromConnectionString(azurite.connectionString, 'audit-bench');
+    await ensureContainer(container);
+    blobAudit = await benchAudit(
+      'append blobs (Azurite)',
+      new BlobSegmentStore(container, 'audit/'),
+      new BlobSegmentStore(container, 'heads/'),
+      await LocalSigner.inDirectory(join(auditHome, 'keys')),
+      await localPublicKeys(join(auditHome, 'keys')),
+      quick ? 5_000 : 50_000,
+    );
+  } finally {
+    await azurite.stop();
+  }
+
   const rows = [irrelevant, compliant, remediated, rawGet, rawGetPatch];
   const results = {
     node: process.version,
@@ -148,7 +167,7 @@ async function main(): Promise<void> {
       remediatedVsBareGetPatch: +(remediated.median / rawGetPatch.median).toFixed(2),
     },
     intake: { eventsPerSecond: intakeRate, routedPerRound: routed / rounds, mix: '10% storage accounts, 90% other resource types' },
-    audit: [localAudit],
+    audit: [localAudit, blobAudit],
   };
   console.table(results.latencyMs);
   console.log('ratios (pipeline / bare SDK, median):', results.ratios);

@@ -47,7 +47,7 @@ export async function processCommand(args: string[]): Promise<number> {
       process.stdout.write(`${s.events} events: ${s.remediated} remediated, ${s.alerted} alerted, ${s.compliant} compliant, ${s.skipped} skipped, ${s.rejected} rejected, ${s.failed} failed\n`);
     }
     await runtime.audit.close();
-    return outcome.summary.failed > 0 ? EXIT.checkFailed : EXIT.ok;
+    return outcome.summary.failed > 0 || outcome.summary.retryable ? EXIT.checkFailed : EXIT.ok;
   } finally {
     await session?.close();
   }

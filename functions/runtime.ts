@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { azureConnection, azureSubscriptionId, azureSubscriptions } from '../shared/arm/azure.js';
 import type { ArmConnection } from '../shared/arm/gateway.js';
 import { sandboxConnection } from '../shared/arm/sandboxConnection.js';
+import { openAzureAudit } from '../shared/audit/azure.js';
+import { containerClientFromUrl } from '../shared/audit/blobSegments.js';
+import type { Logger } from '../shared/log.js';
 import { createRuntime, type Runtime } from '../shared/composition.js';
 import { buildConfig, ConfigError } from '../shared/config.js';
 import { createLogger } from '../shared/log.js';
@@ -27,7 +30,27 @@ async function build(env: NodeJS.ProcessEnv): Promise<Runtime> {
   // Until the blob audit store lands, Functions keep the local file format under this directory.
   const home = env['HIPAA_REMEDIATOR_HOME'] ?? join(tmpdir(), 'hipaa-remediator');
   const subscriptions = azureSubscriptions(env);
-  return createRuntime({ home, config, arm: connection(env), log, ...(subscriptions === undefined ? {} : { subscriptions }) });
+  const arm = connection(env);
+  const audit = azureAudit(env, arm, log);
+  return createRuntime({ home, config, arm, log, ...(subscriptions === undefined ? {} : { subscriptions }), ...(audit === undefined ? {} : { audit }) });
+}
+
+/**
+ * HIPAA_REMEDIATOR_AUDIT_CONTAINER_URL (the WORM container) and HIPAA_REMEDIATOR_AUDIT_KEY_ID (a
+ * versioned Key Vault key id) select the Azure audit store, authenticated with the service's
+ * identity. Without them in Azure the audit stays in local files: said loudly, never silently.
+ */
+function azureAudit(env: NodeJS.ProcessEnv, arm: ArmConnection, log: Logger): ReturnType<typeof openAzureAudit> | undefined {
+  const containerUrl = env['HIPAA_REMEDIATOR_AUDIT_CONTAINER_URL'];
+  const keyId = env['HIPAA_REMEDIATOR_AUDIT_KEY_ID'];
+  if (containerUrl === undefined || keyId === undefined) {
+    if (azureSubscriptionId(env) !== undefined) log.error('HIPAA_REMEDIATOR_AUDIT_CONTAINER_URL / _KEY_ID not set: the audit is written to local files, which are not immutable');
+    return undefined;
+  }
+  return openAzureAudit(
+    { container: containerClientFromUrl(containerUrl, arm.credential), keyId, credential: arm.credential },
+    { onCheckpointError: (error) => log.error({ err: error }, 'audit head could not be signed in Key Vault; retrying at the next sync') },
+  );
 }
 
 function connection(env: NodeJS.ProcessEnv): ArmConnection {

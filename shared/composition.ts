@@ -33,7 +33,12 @@ export interface Runtime {
 }
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
-  const audit = options.audit ?? (await openLocalAudit(options.home, options.clock === undefined ? {} : { clock: options.clock }));
+  const audit =
+    options.audit ??
+    (await openLocalAudit(options.home, {
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      onCheckpointError: (error) => options.log.error({ err: error }, 'audit head could not be signed; retrying at the next sync'),
+    }));
   const pipeline = new Pipeline({
     arm: new SdkArmGateway({ ...options.arm, maxRetries: options.arm.maxRetries ?? options.config.arm.maxRetries }),
     audit,

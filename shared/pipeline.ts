@@ -61,9 +61,16 @@ export class Pipeline {
     }
     const perEvent = await mapWithConcurrency(events, this.deps.config.concurrency, (parsed) => this.processEvent(parsed));
     const results = perEvent.flat();
+    const summary = summarize(events.length, results);
     // Group commit: the batch is acknowledged only once its records are durable.
-    await this.syncOrFail();
-    return { results, summary: summarize(events.length, results) };
+    try {
+      await this.syncOrFail();
+    } catch (error) {
+      if (!(error instanceof TransientError)) throw error;
+      this.deps.log.error({ err: error }, 'audit records of the batch could not be made durable: asking for redelivery');
+      return { results, summary: { ...summary, retryable: true, reason: error.message } };
+    }
+    return { results, summary };
   }
 
   /** Records input refused as a whole (not JSON, not events): nothing was processed. */

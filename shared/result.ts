@@ -26,7 +26,13 @@ export interface ChangeResult {
   retryable?: boolean;
 }
 
-export type BatchSummary = { events: number; results: number; retryable: boolean } & Record<Decision, number>;
+export type BatchSummary = {
+  events: number;
+  results: number;
+  retryable: boolean;
+  /** Why the batch as a whole must be redelivered (its audit records could not be made durable). */
+  reason?: string;
+} & Record<Decision, number>;
 
 export function summarize(events: number, results: readonly ChangeResult[]): BatchSummary {
   const summary: BatchSummary = {

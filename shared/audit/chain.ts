@@ -29,6 +29,11 @@ export interface AuditChainOptions {
   maxBlocksPerSegment?: number;
   maxRecordsPerBlock?: number;
   maxConflictRetries?: number;
+  /**
+   * A failed checkpoint (Key Vault or the heads log unreachable) does not fail the sync: the
+   * records are durable already, and the next sync tries again. It is reported here.
+   */
+  onCheckpointError?: (error: unknown) => void;
 }
 
 interface Tail {
@@ -94,7 +99,11 @@ export class AuditChain implements AuditStore {
     if (tail === null || tail === undefined || tail.seq <= this.lastCheckpoint.seq) return;
     const now = this.clock().getTime();
     if (tail.seq - this.lastCheckpoint.seq >= this.checkpointEvery.records || now - this.lastCheckpoint.at >= this.checkpointEvery.ms) {
-      await this.checkpoint(tail);
+      try {
+        await this.checkpoint(tail);
+      } catch (error) {
+        this.options.onCheckpointError?.(error);
+      }
     }
   }
 

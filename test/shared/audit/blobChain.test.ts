@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { BlobSegmentStore, containerClientFromConnectionString, ensureContainer } from '../../../shared/audit/blobSegments.js';
 import { LocalSigner, localPublicKeys } from '../../../shared/audit/signer.js';
-import { startAzurite, type Azurite } from '../../helpers/azurite.js';
+import { startAzurite, type Azurite } from '../../../sandbox/azurite.js';
 import { describeChainContract } from './chainContract.js';
 
 let azurite: Azurite;

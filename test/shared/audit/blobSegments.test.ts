@@ -11,7 +11,7 @@ import {
   containerClientFromUrl,
   ensureContainer,
 } from '../../../shared/audit/blobSegments.js';
-import { startAzurite, type Azurite } from '../../helpers/azurite.js';
+import { startAzurite, type Azurite } from '../../../sandbox/azurite.js';
 
 // Dead endpoints refuse connections at once, but the SDK's default back-off would spend ~16 s
 // retrying them; the store's behaviour does not depend on how long the SDK insists.

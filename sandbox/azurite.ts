@@ -1,10 +1,10 @@
 /**
- * A real Azurite blob service for adapter tests: one process per call, on a free loopback port,
+ * A real Azurite blob service for adapter tests and benchmarks: one process per call, on a free loopback port,
  * with its workspace in a fresh temp dir. Tests talk to it with the real @azure/storage-blob
  * client, so error codes and conditional-request semantics are the emulator's, not ours.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,8 +30,18 @@ export interface Azurite {
   kill(): Promise<void>;
 }
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const AZURITE_BIN = join(REPO_ROOT, 'node_modules', '.bin', 'azurite-blob');
+/** Azurite is a devDependency: found in the nearest node_modules above this file (source or dist/). */
+function findAzuriteBin(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'node_modules', '.bin', 'azurite-blob');
+    if (existsSync(candidate)) return candidate;
+    const parent = resolve(dir, '..');
+    if (parent === dir) return join(process.cwd(), 'node_modules', '.bin', 'azurite-blob');
+    dir = parent;
+  }
+}
+const AZURITE_BIN = findAzuriteBin();
 const READY_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 3_000;
 // The free-port probe can race another process grabbing the same port before Azurite binds it.
