@@ -87,6 +87,14 @@ describe('audit in the Azure configuration', () => {
     const { summary } = await setup.runtime.pipeline.processBatch(events);
     expect(summary.remediated).toBe(3);
     await setup.runtime.audit.close();
+    const stored = await records(setup.direct);
+    const intents = stored.filter((r) => r.kind === 'intent');
+    expect(intents).toHaveLength(3);
+    for (const intent of intents) {
+      const outcome = stored.find((r) => r.kind === 'outcome' && r.intentSeq === intent.seq);
+      expect(outcome?.outcome).toBe('succeeded');
+      expect(outcome!.seq).toBeGreaterThan(intent.seq);
+    }
     const report = await verifyAzureAudit(setup.direct);
     expect(report).toMatchObject({ ok: true, lastSignedSeq: report.lastSeq });
     expect(report.signedHeads).toBeGreaterThan(0);
