@@ -13,32 +13,57 @@ const PEOPLE: readonly SandboxIdentity[] = [
   { objectId: '7c1e9a52-3b4d-4f6e-8a9b-0c1d2e3f4a5b', appId: 'c44b4083-3bb0-49c1-b47d-974e53cbdf3c', principalType: 'User', name: 'Sam Placeholder', upn: 'sam.placeholder@northwind-health.example' },
 ];
 
+interface DemoContext {
+  client: StorageManagementClient;
+  /** Calls the service's admin API as the operator (local token). */
+  admin(method: 'PUT' | 'DELETE', path: string, body?: unknown): Promise<number>;
+}
+
 interface DriftStep {
   describe: string;
-  run(client: StorageManagementClient): Promise<unknown>;
+  actor: 'user' | 'operator';
+  run(context: DemoContext): Promise<unknown>;
 }
 
 const STEPS: readonly DriftStep[] = [
-  { describe: 'rg-clinical/stclinicalehr01: allowBlobPublicAccess=true', run: (c) => c.storageAccounts.update('rg-clinical', 'stclinicalehr01', { allowBlobPublicAccess: true }) },
-  { describe: 'rg-pharmacy/stpharmacyok02: minimumTlsVersion=TLS1_0, HTTP allowed', run: (c) => c.storageAccounts.update('rg-pharmacy', 'stpharmacyok02', { minimumTlsVersion: 'TLS1_0', enableHttpsTrafficOnly: false }) },
-  { describe: 'rg-research/stresearchexp01: tags updated (the account drifted long ago)', run: (c) => c.storageAccounts.update('rg-research', 'stresearchexp01', { tags: { 'data-classification': 'phi-deidentified', department: 'research', reviewed: new Date().toISOString().slice(0, 10) } }) },
-  { describe: 'rg-research/stresearchexp01/research-exports: metadata updated', run: (c) => c.blobContainers.update('rg-research', 'stresearchexp01', 'research-exports', { metadata: { reviewed: 'yes' } }) },
-  { describe: 'rg-clinical/stclinicalimg02: tags updated', run: (c) => c.storageAccounts.update('rg-clinical', 'stclinicalimg02', { tags: { 'data-classification': 'phi', department: 'radiology' } }) },
+  { actor: 'user', describe: 'rg-clinical/stclinicalehr01: allowBlobPublicAccess=true', run: ({ client }) => client.storageAccounts.update('rg-clinical', 'stclinicalehr01', { allowBlobPublicAccess: true }) },
+  { actor: 'user', describe: 'rg-pharmacy/stpharmacyok02: minimumTlsVersion=TLS1_0, HTTP allowed', run: ({ client }) => client.storageAccounts.update('rg-pharmacy', 'stpharmacyok02', { minimumTlsVersion: 'TLS1_0', enableHttpsTrafficOnly: false }) },
+  { actor: 'user', describe: 'rg-research/stresearchexp01: tags updated (the account drifted long ago)', run: ({ client }) => client.storageAccounts.update('rg-research', 'stresearchexp01', { tags: { 'data-classification': 'phi-deidentified', department: 'research', reviewed: new Date().toISOString().slice(0, 10) } }) },
+  {
+    actor: 'operator',
+    describe: 'storage-public-access → alert in rg-research (admin API)',
+    run: ({ admin }) => admin('PUT', '/api/admin/modes/storage-public-access?resourceGroup=rg-research', { mode: 'alert', reason: 'de-identified research exports: page on-call, do not auto-fix' }),
+  },
+  { actor: 'user', describe: 'rg-research/stresearchexp01: allowBlobPublicAccess=true (now alert-only there)', run: ({ client }) => client.storageAccounts.update('rg-research', 'stresearchexp01', { allowBlobPublicAccess: true }) },
+  { actor: 'user', describe: 'rg-clinical/stclinicalimg02: tags updated', run: ({ client }) => client.storageAccounts.update('rg-clinical', 'stclinicalimg02', { tags: { 'data-classification': 'phi', department: 'radiology' } }) },
+  {
+    actor: 'operator',
+    describe: 'storage-public-access back to the default in rg-research (admin API)',
+    run: ({ admin }) => admin('DELETE', '/api/admin/modes/storage-public-access?resourceGroup=rg-research'),
+  },
 ];
 
 /** Applies one drift step every `intervalMs` until stopped. Returns the stop function. */
-export function startDrift(sandbox: Sandbox, log: Logger, intervalMs: number, print: (line: string) => void): () => void {
+export function startDrift(sandbox: Sandbox, adminBase: string, adminToken: string, log: Logger, intervalMs: number, print: (line: string) => void): () => void {
   const clients = PEOPLE.map(
     (person) => new StorageManagementClient(sandboxCredential(person), HEALTHCARE_SUBSCRIPTION_ID, { endpoint: sandbox.url, tlsOptions: { ca: sandbox.ca } }),
   );
+  const admin: DemoContext['admin'] = async (method, path, body) => {
+    const response = await fetch(`${adminBase}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return response.status;
+  };
   let step = 0;
   const timer = setInterval(() => {
     const current = STEPS[step % STEPS.length];
     const client = clients[step % clients.length];
     step += 1;
     if (current === undefined || client === undefined) return;
-    print(`drift    a user changes ${current.describe}`);
-    current.run(client).catch((error: unknown) => log.warn({ err: error }, `demo change failed: ${current.describe}`));
+    print(current.actor === 'operator' ? `operator ${current.describe}` : `drift    a user changes ${current.describe}`);
+    current.run({ client, admin }).catch((error: unknown) => log.warn({ err: error }, `demo step failed: ${current.describe}`));
   }, intervalMs);
   return () => clearInterval(timer);
 }

@@ -2,6 +2,7 @@
 import { ConfigError } from '../shared/config.js';
 import { scrubSecrets } from '../shared/log.js';
 import { auditCommand } from './audit.js';
+import { modesCommand } from './modes.js';
 import { processCommand } from './process.js';
 import { remediatorsCommand } from './remediators.js';
 import { serveCommand } from './serve.js';
@@ -12,10 +13,11 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: serveCommand,
   remediators: remediatorsCommand,
   audit: auditCommand,
+  modes: modesCommand,
 };
 
 /** Contract commands whose features are not built yet: refused plainly, never faked. */
-const NOT_YET = new Set(['sweep', 'modes', 'restore', 'report']);
+const NOT_YET = new Set(['sweep', 'restore', 'report']);
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;

@@ -13,6 +13,9 @@ import type { ChangeResult } from '../shared/result.js';
 import { startWebhookServer } from '../shared/webhookServer.js';
 import { azureConnection, azureSubscriptionId, azureSubscriptions } from '../shared/arm/azure.js';
 import { startDrift } from './demo.js';
+import { adminApi } from '../shared/admin/host.js';
+import { ensureLocalAdminToken, localTokenAuthenticator } from '../shared/admin/localToken.js';
+import { verifyLocalAudit } from '../shared/audit/local.js';
 import { formatResult, shortResource } from './output.js';
 import { openSandbox, readStateFile, SANDBOX_SERVICE_IDENTITY } from './sandboxSession.js';
 import { COMMON_OPTIONS, EXIT, parse, UsageError } from './usage.js';
@@ -32,9 +35,10 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (!Number.isInteger(demoInterval) || demoInterval < 250) throw new UsageError('--demo-interval must be an integer ≥ 250 (ms)');
 
   const home = resolveHome(values.home);
-  const log = createLogger({ level: process.env['LOG_LEVEL'] ?? 'warn' });
-  const config = await loadConfig(values.config);
   const azure = azureSubscriptionId() !== undefined;
+  // On the demo console every decision and alert is already a readable line: JSON logs only for errors.
+  const log = createLogger({ level: process.env['LOG_LEVEL'] ?? (azure ? 'info' : 'error') });
+  const config = await loadConfig(values.config);
   const print = (line: string): void => {
     process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
   };
@@ -70,7 +74,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   const session = await openSandbox(state);
   const selfIds = new Set([...config.selfIds, SANDBOX_SERVICE_IDENTITY.objectId, SANDBOX_SERVICE_IDENTITY.appId]);
   const runtime = await createRuntime({ home, config: { ...config, selfIds }, arm: session.connection, log, subscriptions: session.subscriptions, onResult });
-  const webhook = await startWebhookServer({ port, processBatch: (b) => runtime.pipeline.processBatch(b), log });
+  const adminToken = await ensureLocalAdminToken(home);
+  const admin = adminApi(runtime, config, localTokenAuthenticator(adminToken.token), () => verifyLocalAudit(home));
+  const webhook = await startWebhookServer({ port, processBatch: (b) => runtime.pipeline.processBatch(b), log, admin });
   session.sandbox.onChange((change: SandboxChange) => {
     const who = change.caller.objectId === SANDBOX_SERVICE_IDENTITY.objectId ? 'hipaa-remediator (self)' : `${change.caller.principalType} ${change.caller.objectId.slice(0, 8)}…`;
     print(`change   ${change.operation.padEnd(6)} ${shortResource(change.resourceId)} by ${who}`);
@@ -79,7 +85,8 @@ export async function serveCommand(args: string[]): Promise<number> {
 
   print(`sandbox ARM at ${session.sandbox.url} (${state.resources.length} resources), Event Grid → ${webhook.url}`);
   print(`audit log: ${runtime.audit.location}`);
-  const stopDrift = values['no-demo'] ? () => undefined : startDrift(session.sandbox, log, demoInterval, print);
+  print(`admin API: ${webhook.url.replace(/\/api\/events$/, '/api/admin/modes')} (Authorization: Bearer <token in ${adminToken.path}>)`);
+  const stopDrift = values['no-demo'] ? () => undefined : startDrift(session.sandbox, webhook.url.replace(/\/api\/events$/, ''), adminToken.token, log, demoInterval, print);
   if (!values['no-demo']) print(`demo: a simulated user changes a resource every ${demoInterval} ms (--no-demo to stop it); Ctrl+C to quit`);
 
   await untilSignal();

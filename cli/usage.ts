@@ -26,7 +26,9 @@ export const USAGE = `Usage:
   hipaa-remediator serve   [--port N] [--sandbox <state.json>] [--no-demo]
   hipaa-remediator process <events.json> [--sandbox <state.json>] [--save-sandbox <out.json>] [--json]
   hipaa-remediator remediators [--json]
-  hipaa-remediator audit verify [--json] | show [--json]
+  hipaa-remediator modes list [--json] | set <remediator> <off|alert|remediate> [--resource-group RG] [--reason R]
+                       | unset <remediator> [--resource-group RG] | explain <resource id> [--json]
+  hipaa-remediator audit verify [--json] | show [--since T] [--json] | export <file>
 
 Common options: --home <dir> (default .hipaa-remediator/ or HIPAA_REMEDIATOR_HOME), --config <file>
 Exit codes: 0 done; 1 a check or an action failed; 2 bad input or usage.`;

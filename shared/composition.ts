@@ -10,7 +10,9 @@ import { openLocalAudit } from './audit/local.js';
 import type { AuditStore } from './audit/record.js';
 import type { ServiceConfig } from './config.js';
 import type { Logger } from './log.js';
-import { ConfiguredModes } from './modes.js';
+import { FileModeStore } from './modes/fileStore.js';
+import { StoreModeResolver, type ModeResolver } from './modes/resolver.js';
+import type { ModeStore } from './modes/store.js';
 import { Pipeline } from './pipeline.js';
 import type { ChangeResult } from './result.js';
 
@@ -24,11 +26,17 @@ export interface RuntimeOptions {
   onResult?: (result: ChangeResult) => void;
   /** The audit store; default: the embedded one under `home`. */
   audit?: AuditStore & { location: string };
+  /** Operators' mode settings; default: `<home>/modes.json`. */
+  modeStore?: ModeStore;
+  /** How long mode settings are cached (other instances' changes apply within it). */
+  modeCacheTtlMs?: number;
 }
 
 export interface Runtime {
   pipeline: Pipeline;
   audit: AuditStore & { location: string };
+  modeStore: ModeStore;
+  modes: ModeResolver;
   log: Logger;
 }
 
@@ -39,10 +47,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       onCheckpointError: (error) => options.log.error({ err: error }, 'audit head could not be signed; retrying at the next sync'),
     }));
+  const modeStore = options.modeStore ?? FileModeStore.inHome(options.home);
+  const modes = StoreModeResolver.validated(modeStore, options.config, REMEDIATORS, {
+    ...(options.modeCacheTtlMs === undefined ? {} : { ttlMs: options.modeCacheTtlMs }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
   const pipeline = new Pipeline({
     arm: new SdkArmGateway({ ...options.arm, maxRetries: options.arm.maxRetries ?? options.config.arm.maxRetries }),
     audit,
-    modes: ConfiguredModes.validated(options.config, REMEDIATORS),
+    modes,
     alerter: new LogAlerter(options.log),
     log: options.log,
     remediators: REMEDIATORS,
@@ -51,7 +64,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.onResult === undefined ? {} : { onResult: options.onResult }),
   });
-  return { pipeline, audit, log: options.log };
+  return { pipeline, audit, modeStore, modes, log: options.log };
 }
 
 /** `--home`, else HIPAA_REMEDIATOR_HOME, else `.hipaa-remediator/` in the working directory. */

@@ -33,6 +33,8 @@ const configFile = z
       .default({ maxRetries: 3, eventBudgetMs: 20_000 }),
     /** Events processed in parallel within one batch (different resources; one resource is serialised). */
     concurrency: z.number().int().min(1).max(64).default(8),
+    /** Blast-radius cap: one batch (or sweep) remediates at most this many resources and alerts on the rest. */
+    maxRemediationsPerBatch: z.number().int().min(0).max(100_000).default(50),
   })
   .strict();
 
@@ -43,6 +45,7 @@ export interface ServiceConfig {
   policy: Policy;
   arm: { maxRetries: number; eventBudgetMs: number };
   concurrency: number;
+  maxRemediationsPerBatch: number;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +77,7 @@ export function buildConfig(json: unknown, env: NodeJS.ProcessEnv = process.env)
     policy: parsed.data.policy,
     arm: parsed.data.arm,
     concurrency: parsed.data.concurrency,
+    maxRemediationsPerBatch: parsed.data.maxRemediationsPerBatch,
   };
 }
 

@@ -11,7 +11,7 @@ import type { ServiceConfig } from './config.js';
 import { ConcurrentChangeError, PermanentError, ResourceGoneError, TransientError } from './errors.js';
 import { BadBatchError, parseEventBatch, type ParsedEvent, type ResourceChangeEvent } from './events.js';
 import type { Logger } from './log.js';
-import type { ModeResolution, ModeResolver } from './modes.js';
+import type { ModeResolution, ModeResolver } from './modes/resolver.js';
 import { auditFields, citeFindings, describeError, describeFindings, failure, rejected, skipped, unfinished } from './decisions.js';
 import type { Change, EvalContext, Finding, Remediator } from './remediator.js';
 import { summarize, type BatchSummary, type ChangeResult, type ChangeView } from './result.js';
@@ -40,6 +40,12 @@ export interface BatchOutcome {
 /** A 412 means someone else wrote between our read and write: read again, decide again, this many times. */
 const MAX_DECISION_ROUNDS = 3;
 
+/** State one batch shares across its events: the blast-radius cap counts resources remediated so far. */
+interface BatchScope {
+  remediatedResources: Set<string>;
+  cap: number;
+}
+
 export class Pipeline {
   private readonly locks = new KeyedMutex();
   private readonly clock: () => Date;
@@ -59,7 +65,8 @@ export class Pipeline {
       if (error instanceof BadBatchError) await this.rejectInput(error.message);
       throw error;
     }
-    const perEvent = await mapWithConcurrency(events, this.deps.config.concurrency, (parsed) => this.processEvent(parsed));
+    const batch: BatchScope = { remediatedResources: new Set(), cap: this.deps.config.maxRemediationsPerBatch };
+    const perEvent = await mapWithConcurrency(events, this.deps.config.concurrency, (parsed) => this.processEvent(parsed, batch));
     const results = perEvent.flat();
     const summary = summarize(events.length, results);
     // Group commit: the batch is acknowledged only once its records are durable.
@@ -80,10 +87,10 @@ export class Pipeline {
     this.deps.log.warn({ reason }, 'input rejected');
   }
 
-  async processEvent(parsed: ParsedEvent): Promise<ChangeResult[]> {
+  async processEvent(parsed: ParsedEvent, batch: BatchScope = { remediatedResources: new Set(), cap: this.deps.config.maxRemediationsPerBatch }): Promise<ChangeResult[]> {
     let results: ChangeResult[];
     try {
-      results = await this.decideEvent(parsed);
+      results = await this.decideEvent(parsed, batch);
     } catch (error) {
       // Typed failures that escaped a decision (audit store down, ARM exhausted mid-retry) become a
       // failed result; a retryable one makes the webhook ask Event Grid to redeliver the batch.
@@ -95,7 +102,7 @@ export class Pipeline {
     return results;
   }
 
-  private async decideEvent(parsed: ParsedEvent): Promise<ChangeResult[]> {
+  private async decideEvent(parsed: ParsedEvent, batch: BatchScope): Promise<ChangeResult[]> {
     if (!parsed.ok) return [await this.reject(parsed.eventId, parsed.resourceId, parsed.reason)];
     const event = parsed.event;
     const base = { eventId: event.eventId, resourceId: event.resource.id };
@@ -114,11 +121,11 @@ export class Pipeline {
         ),
       );
     }
-    return this.locks.run(event.resource.key, () => this.evaluateLive(event, remediators));
+    return this.locks.run(event.resource.key, () => this.evaluateLive(event, remediators, batch));
   }
 
   /** Resolve the live resource, then let each remediator decide on what ARM says, not on the payload. */
-  private async evaluateLive(event: ResourceChangeEvent, remediators: readonly Remediator[]): Promise<ChangeResult[]> {
+  private async evaluateLive(event: ResourceChangeEvent, remediators: readonly Remediator[], batch: BatchScope): Promise<ChangeResult[]> {
     const signal = AbortSignal.timeout(this.deps.config.arm.eventBudgetMs);
     const base = { eventId: event.eventId, resourceId: event.resource.id };
     const results: ChangeResult[] = [];
@@ -134,7 +141,7 @@ export class Pipeline {
     }
     await this.closeDanglingIntents(event, snapshot);
     for (const remediator of remediators) {
-      const result = await this.decideWithRetry(event, remediator, snapshot, signal);
+      const result = await this.decideWithRetry(event, remediator, snapshot, signal, batch);
       results.push(result.result);
       snapshot = result.snapshot;
     }
@@ -146,11 +153,12 @@ export class Pipeline {
     remediator: Remediator,
     initial: ResourceSnapshot,
     signal: AbortSignal,
+    batch: BatchScope,
   ): Promise<{ result: ChangeResult; snapshot: ResourceSnapshot }> {
     let snapshot = initial;
     for (let round = 1; ; round++) {
       try {
-        return await this.decide(event, remediator, snapshot, signal);
+        return await this.decide(event, remediator, snapshot, signal, batch);
       } catch (error) {
         if (!(error instanceof ConcurrentChangeError) || round >= MAX_DECISION_ROUNDS) throw error;
         this.deps.log.info({ eventId: event.eventId, resourceId: event.resource.id, remediator: remediator.id }, 'resource changed under us (412): re-reading');
@@ -164,6 +172,7 @@ export class Pipeline {
     remediator: Remediator,
     snapshot: ResourceSnapshot,
     signal: AbortSignal,
+    batch: BatchScope,
   ): Promise<{ result: ChangeResult; snapshot: ResourceSnapshot }> {
     const ctx: EvalContext = { now: this.clock(), policy: this.deps.config.policy };
     const findings = remediator.evaluate(snapshot, ctx);
@@ -181,8 +190,15 @@ export class Pipeline {
     if (mode.mode === 'off') {
       return { result: await this.record({ ...common, decision: 'skipped', changes: [], auditSeq: null, reason: `mode off (${mode.source})` }, audited), snapshot };
     }
-    if (mode.mode === 'alert' || mode.dryRun || planned.length === 0) {
-      const reason = mode.dryRun && mode.mode === 'remediate' ? 'dry run: would remediate' : planned.length === 0 ? 'no automatic fix' : `mode alert (${mode.source})`;
+    const capped = mode.mode === 'remediate' && !mode.dryRun && planned.length > 0 && !withinBlastRadius(batch, event.resource.key);
+    if (mode.mode === 'alert' || mode.dryRun || planned.length === 0 || capped) {
+      const reason = capped
+        ? `blast-radius cap: this batch already remediated ${batch.cap} resources; alerting instead`
+        : mode.dryRun && mode.mode === 'remediate'
+          ? 'dry run: would remediate'
+          : planned.length === 0
+            ? 'no automatic fix'
+            : `mode alert (${mode.source}${mode.error === undefined ? '' : `: mode store unreadable: ${mode.error}`})`;
       const result = await this.record({ ...common, decision: 'alerted', changes: planned, auditSeq: null, reason }, audited);
       await this.raise(result, findings, event);
       return { result, snapshot };
@@ -272,13 +288,17 @@ export class Pipeline {
   }
 
   private async resolveMode(remediator: Remediator, event: ResourceChangeEvent): Promise<ModeResolution> {
+    let resolution: ModeResolution;
     try {
-      return await this.deps.modes.resolve(remediator, event.resource);
+      resolution = await this.deps.modes.resolve(remediator, event.resource);
     } catch (error) {
-      // Fail safe: an unreadable mode store must never silence (off) or widen (remediate) anything.
-      this.deps.log.error({ err: error, remediator: remediator.id }, 'mode store unreadable: failing safe to alert');
-      return { mode: 'alert', source: 'fail-safe', dryRun: false };
+      resolution = { mode: 'alert', source: 'fail-safe', dryRun: false, error: describeError(error) };
     }
+    // Fail safe: an unreadable mode store must never silence (off) or widen (remediate) anything.
+    if (resolution.source === 'fail-safe') {
+      this.deps.log.error({ remediator: remediator.id, resourceId: event.resource.id, error: resolution.error }, 'mode store unreadable: failing safe to alert');
+    }
+    return resolution;
   }
 
   private isSelf(event: ResourceChangeEvent): boolean {
@@ -342,4 +362,12 @@ function valuesOf(snapshot: ResourceSnapshot, change: Change): Record<string, un
 function pick(resource: object, keys: readonly string[]): Record<string, unknown> {
   const values = resource as Record<string, unknown>;
   return Object.fromEntries(keys.map((key) => [key, values[key] ?? null]));
+}
+
+/** Reserves a place under the cap for this resource; a resource already remediated in the batch stays in. */
+function withinBlastRadius(batch: BatchScope, resourceKey: string): boolean {
+  if (batch.remediatedResources.has(resourceKey)) return true;
+  if (batch.remediatedResources.size >= batch.cap) return false;
+  batch.remediatedResources.add(resourceKey);
+  return true;
 }

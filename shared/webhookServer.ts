@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ADMIN_PREFIX, type AdminRequest, type AdminResponse } from './admin/api.js';
 import type { Logger } from './log.js';
 import type { BatchOutcome } from './pipeline.js';
 import { handleWebhook, MAX_BODY_BYTES } from './webhook.js';
@@ -38,6 +39,8 @@ export async function startWebhookServer(options: {
   log: Logger;
   /** When set, every request must carry it as `?code=` or `x-functions-key`. */
   key?: string;
+  /** The admin API (modes, audit verify), under /api/admin; it authenticates its callers itself. */
+  admin?: (request: AdminRequest) => Promise<AdminResponse>;
 }): Promise<WebhookServer> {
   const server = createServer((request, response) => {
     const send = (status: number, headers: Record<string, string> = {}, body?: unknown): void => {
@@ -49,6 +52,19 @@ export async function startWebhookServer(options: {
     const path = url.pathname;
     const code = url.searchParams.get('code') ?? undefined;
     if (path === '/healthz' && request.method === 'GET') return send(200, {}, { status: 'ok' });
+    const admin = options.admin;
+    if (admin !== undefined && (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`))) {
+      readBody(request)
+        .then(async (body) => {
+          const reply = await admin({ method: request.method ?? 'GET', path, query: url.searchParams, body, ...(request.headers.authorization === undefined ? {} : { authorization: request.headers.authorization }) });
+          send(reply.status, {}, reply.body);
+        })
+        .catch((error: unknown) => {
+          options.log.error({ err: error }, 'admin request failed');
+          send(500, {}, { error: 'internal error' });
+        });
+      return;
+    }
     if (path !== WEBHOOK_PATH) return send(404, {}, { error: 'not found' });
     readBody(request)
       .then(async (body) => {

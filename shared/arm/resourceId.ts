@@ -33,6 +33,11 @@ const TYPE_SEGMENT = /^[A-Za-z][A-Za-z0-9]{0,79}$/;
 // Names of the resources we handle; `$` prefixes exist for system containers ($logs, $web).
 const NAME_SEGMENT = /^\$?[A-Za-z0-9][A-Za-z0-9_\-.()]{0,259}$/;
 
+/** Resource group names as ARM allows them (1-90 letters, digits, `_-.()`, not ending in a period). */
+export function isValidResourceGroupName(name: string): boolean {
+  return RESOURCE_GROUP.test(name) && !name.endsWith('.');
+}
+
 function fail(raw: string, why: string): never {
   const shown = raw.length > 120 ? `${raw.slice(0, 120)}…` : raw;
   throw new InvalidResourceIdError(`invalid ARM resource id ${JSON.stringify(shown)}: ${why}`);

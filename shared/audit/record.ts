@@ -37,6 +37,10 @@ export interface AuditEntry {
   actor?: Caller;
   /** The service's own identity (object ids / app ids), for records of its own actions. */
   service?: readonly string[];
+  /** Who asked for an operator action (mode change): `cli:<os user>`, an Entra object id, `local-token`. */
+  operator?: string;
+  /** The scope of a mode change: `*` (subscription default) or `rg:<name>`. */
+  scope?: string;
   /** For a rollover: the segment the chain continues in (this record closes its segment). */
   next?: string;
 }

@@ -210,6 +210,48 @@ describe('hipaa-remediator audit', () => {
   });
 });
 
+describe('hipaa-remediator modes', () => {
+  it('set, list, explain and unset a resource-group override; process then alerts there', async () => {
+    const home = join(dir, 'home');
+    const set = await cli(['modes', 'set', 'storage-public-access', 'alert', '--resource-group', 'rg-pharmacy', '--reason', 'freeze', '--home', home, '--json']);
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ scope: 'rg:rg-pharmacy', before: null, after: 'alert', auditSeq: expect.any(Number) });
+
+    const listed = JSON.parse((await cli(['modes', 'list', '--home', home, '--json'])).stdout) as { modes: { remediator: string; scope: string; mode: string; changedBy: string }[] };
+    expect(listed.modes).toEqual([expect.objectContaining({ remediator: 'storage-public-access', scope: 'rg:rg-pharmacy', mode: 'alert', changedBy: expect.stringMatching(/^cli:/) })]);
+
+    const explained = JSON.parse((await cli(['modes', 'explain', RX01, '--home', home, '--json'])).stdout) as { remediators: { remediator: string; mode: string; source: string }[] };
+    expect(explained.remediators).toEqual([
+      expect.objectContaining({ remediator: 'storage-public-access', mode: 'alert', source: 'resource-group' }),
+      expect.objectContaining({ remediator: 'storage-secure-transfer', mode: 'remediate', source: 'default' }),
+    ]);
+
+    const ran = await cli(['process', EVENTS, '--sandbox', STATE, '--home', home, '--json']);
+    const out = JSON.parse(ran.stdout) as { results: { remediator: string; decision: string; resourceId: string }[] };
+    expect(out.results.filter((r) => r.remediator === 'storage-public-access' && r.resourceId.endsWith('stpharmacyrx01')).map((r) => r.decision)).toEqual(['alerted']);
+    expect(out.results.filter((r) => r.remediator === 'storage-secure-transfer' && r.resourceId.endsWith('stpharmacyrx01')).map((r) => r.decision)).toEqual(['remediated']);
+
+    expect((await cli(['modes', 'unset', 'storage-public-access', '--resource-group', 'rg-pharmacy', '--home', home])).code).toBe(0);
+    expect((JSON.parse((await cli(['modes', 'list', '--home', home, '--json'])).stdout) as { modes: unknown[] }).modes).toEqual([]);
+    expect((await cli(['audit', 'verify', '--home', home])).code).toBe(0);
+  });
+
+  it.each([
+    [['modes', 'set', 'no-such-remediator', 'alert'], /unknown remediator/],
+    [['modes', 'set', 'storage-public-access', 'sometimes'], /mode must be one of/],
+    [['modes', 'set', 'storage-public-access', 'off', '--resource-group', 'rg/../x'], /not a valid resource group/],
+    [['modes', 'set', 'storage-public-access'], /needs a mode/],
+    [['modes', 'explain', '/subscriptions/nope'], /invalid ARM resource id/],
+    [['modes', 'frobnicate'], /needs a subcommand/],
+  ])('exits 2 for %j, nothing changed', async (args, message) => {
+    const home = join(dir, 'home');
+    const ran = await cli([...args, '--home', home]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toMatch(message);
+    expect(JSON.parse((await cli(['modes', 'list', '--home', home, '--json'])).stdout)).toMatchObject({ modes: [] });
+  });
+});
+
 describe('hipaa-remediator remediators', () => {
   it('lists the catalog with controls, citations and modes as JSON', async () => {
     const ran = await cli(['remediators', '--json']);

@@ -262,6 +262,22 @@ describe('retry budget', () => {
   });
 });
 
+describe('blast-radius cap', () => {
+  afterEach(async () => {
+    await world.close();
+  });
+
+  it('remediates at most N resources in one batch and alerts on the rest, saying why', async () => {
+    world = await exampleWorld({ maxRemediationsPerBatch: 1 });
+    const { results } = await world.runtime.pipeline.processBatch([armWriteEvent(RX01), armWriteEvent(PRESCRIPTIONS)]);
+    const fixedResources = new Set(results.filter((r) => r.decision === 'remediated').map((r) => r.resourceId));
+    expect(fixedResources.size).toBe(1);
+    const capped = results.filter((r) => r.decision === 'alerted');
+    expect(capped.length).toBeGreaterThan(0);
+    for (const r of capped) expect(r.reason).toMatch(/blast-radius cap: this batch already remediated 1 resources/);
+  });
+});
+
 describe('modes', () => {
   afterEach(async () => {
     await world.close();

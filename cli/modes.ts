@@ -1,0 +1,99 @@
+/** `hipaa-remediator modes list | set | unset | explain`: operators' switches per resource group. */
+import { userInfo } from 'node:os';
+import { REMEDIATORS } from '../remediators/index.js';
+import { tryParseResourceId } from '../shared/arm/resourceId.js';
+import { openLocalAudit } from '../shared/audit/local.js';
+import { resolveHome } from '../shared/composition.js';
+import { loadConfig } from '../shared/config.js';
+import { changeMode, ModeChangeError } from '../shared/modes/changes.js';
+import { FileModeStore } from '../shared/modes/fileStore.js';
+import { StoreModeResolver } from '../shared/modes/resolver.js';
+import { COMMON_OPTIONS, EXIT, parse, UsageError } from './usage.js';
+
+const OPTIONS = { ...COMMON_OPTIONS, 'resource-group': { type: 'string' }, reason: { type: 'string' } } as const;
+
+export async function modesCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, OPTIONS);
+  const [sub, ...rest] = positionals;
+  const home = resolveHome(values.home);
+  const config = await loadConfig(values.config);
+  const store = FileModeStore.inHome(home);
+
+  switch (sub) {
+    case 'list': {
+      if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`);
+      const settings = await store.list();
+      const remediators = REMEDIATORS.map((r) => ({ id: r.id, defaultMode: r.defaultMode, configMode: config.modes[r.id] ?? null }));
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ modes: settings, remediators, dryRun: config.dryRun, store: store.location }, null, 2)}\n`);
+      } else {
+        for (const r of remediators) {
+          process.stdout.write(`${r.id.padEnd(26)} default ${r.configMode ?? r.defaultMode}${r.configMode === null ? '' : ' (config)'}\n`);
+          for (const s of settings.filter((x) => x.remediator === r.id)) {
+            const where = s.scope === '*' ? 'subscription' : `resource group ${s.scope.slice(3)}`;
+            process.stdout.write(`  ${where.padEnd(36)} ${s.mode.padEnd(9)} by ${s.changedBy} at ${s.changedAt}${s.reason === undefined ? '' : ` (${s.reason})`}\n`);
+          }
+        }
+        if (config.dryRun) process.stdout.write('dry run is ON: nothing is remediated, everything is alerted\n');
+      }
+      return EXIT.ok;
+    }
+    case 'set':
+    case 'unset': {
+      const [remediator, mode, ...extra] = rest;
+      if (remediator === undefined) throw new UsageError(`modes ${sub} needs a remediator id`);
+      if (sub === 'set' && mode === undefined) throw new UsageError('modes set needs a mode: off | alert | remediate');
+      const unexpected = sub === 'set' ? extra[0] : mode;
+      if (unexpected !== undefined) throw new UsageError(`unexpected argument: ${unexpected}`);
+      const audit = await openLocalAudit(home);
+      try {
+        const result = await changeMode(
+          {
+            remediator,
+            ...(sub === 'set' && mode !== undefined ? { mode } : {}),
+            ...(values['resource-group'] === undefined ? {} : { resourceGroup: values['resource-group'] }),
+            ...(values.reason === undefined ? {} : { reason: values.reason }),
+            operator: `cli:${userInfo().username}`,
+          },
+          { store, audit, remediators: REMEDIATORS },
+        );
+        const where = result.scope === '*' ? 'subscription default' : `resource group ${result.scope.slice(3)}`;
+        const out = { remediator, scope: result.scope, before: result.previous?.mode ?? null, after: result.current?.mode ?? null, auditSeq: result.auditSeq };
+        if (values.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        else process.stdout.write(`${remediator} ${where}: ${out.before ?? '(unset)'} → ${out.after ?? '(unset)'}  audit #${result.auditSeq}\n`);
+        return EXIT.ok;
+      } catch (error) {
+        if (error instanceof ModeChangeError) throw new UsageError(error.message);
+        throw error;
+      } finally {
+        await audit.close();
+      }
+    }
+    case 'explain': {
+      const [raw, ...extra] = rest;
+      if (raw === undefined) throw new UsageError('modes explain needs a resource id');
+      if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
+      const id = tryParseResourceId(raw);
+      if (!id.ok) throw new UsageError(id.reason);
+      const resolver = StoreModeResolver.validated(store, config, REMEDIATORS);
+      const explained = await Promise.all(
+        REMEDIATORS.map(async (r) => {
+          const resolution = await resolver.resolve(r, id.value);
+          const applies = r.resourceTypes.some((t) => t.toLowerCase() === id.value.resourceType.toLowerCase());
+          return { remediator: r.id, appliesToType: applies, mode: resolution.mode, source: resolution.source, dryRun: resolution.dryRun, ...(resolution.setting === undefined ? {} : { setting: resolution.setting }), ...(resolution.error === undefined ? {} : { error: resolution.error }) };
+        }),
+      );
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ resourceId: id.value.id, resourceGroup: id.value.resourceGroup ?? null, remediators: explained }, null, 2)}\n`);
+      } else {
+        for (const e of explained) {
+          const why = e.setting === undefined ? e.source : `${e.source}, set by ${e.setting.changedBy} at ${e.setting.changedAt}`;
+          process.stdout.write(`${e.remediator.padEnd(26)} ${e.mode.padEnd(9)} (${why})${e.appliesToType ? '' : ' — does not check this resource type'}${e.dryRun ? ' [dry run]' : ''}\n`);
+        }
+      }
+      return EXIT.ok;
+    }
+    default:
+      throw new UsageError('modes needs a subcommand: list | set <remediator> <off|alert|remediate> [--resource-group RG] | unset <remediator> [--resource-group RG] | explain <resource id>');
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The admin API, independent of any HTTP host (Functions `app.http` and `serve` both call it):
+ *   GET    /api/admin/modes                               settings, defaults, dry run
+ *   GET    /api/admin/modes/explain?resourceId=<id>       which mode applies, and why
+ *   PUT    /api/admin/modes/<remediator>[?resourceGroup=RG]  {"mode": "...", "reason": "..."}
+ *   DELETE /api/admin/modes/<remediator>[?resourceGroup=RG]
+ *   GET    /api/admin/audit/verify
+ * Every call is authenticated; refusals (401/403) are answered and recorded in the audit.
+ */
+import { tryParseResourceId } from '../arm/resourceId.js';
+import type { AuditStore } from '../audit/record.js';
+import type { VerifyReport } from '../audit/verify.js';
+import type { Logger } from '../log.js';
+import { changeMode, ModeChangeError } from '../modes/changes.js';
+import type { ModeResolver } from '../modes/resolver.js';
+import type { ModeStore } from '../modes/store.js';
+import type { Remediator } from '../remediator.js';
+
+export type AuthResult =
+  | { ok: true; principal: { objectId: string; appId?: string; kind: 'user' | 'app'; roles: string[] }; canWrite: boolean }
+  | { ok: false; status: 401 | 403; reason: string };
+
+export type Authenticator = (authorizationHeader: string | undefined, access: 'read' | 'write') => Promise<AuthResult>;
+
+export interface AdminRequest {
+  method: string;
+  /** Path without query string, e.g. `/api/admin/modes/storage-public-access`. */
+  path: string;
+  query: URLSearchParams;
+  authorization?: string;
+  body: string;
+}
+
+export interface AdminResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface AdminDeps {
+  authenticate: Authenticator;
+  store: ModeStore;
+  audit: AuditStore;
+  resolver: ModeResolver;
+  remediators: readonly Pick<Remediator, 'id' | 'defaultMode' | 'resourceTypes'>[];
+  configModes: Readonly<Record<string, string>>;
+  dryRun: boolean;
+  verify: () => Promise<VerifyReport>;
+  log: Logger;
+}
+
+export const ADMIN_PREFIX = '/api/admin';
+const MAX_BODY = 64 * 1024;
+
+export async function handleAdmin(request: AdminRequest, deps: AdminDeps): Promise<AdminResponse> {
+  const path = request.path.replace(/\/+$/, '');
+  const write = request.method === 'PUT' || request.method === 'DELETE';
+  const auth = await deps.authenticate(request.authorization, write ? 'write' : 'read');
+  if (!auth.ok) {
+    // Recorded: who keeps knocking at the admin door is evidence too (164.308(a)(1)(ii)(D)).
+    await deps.audit.append({ kind: 'rejection', decision: 'rejected', reason: `admin API ${auth.status}: ${auth.reason} (${request.method} ${path.slice(0, 200)})` });
+    await deps.audit.sync();
+    deps.log.warn({ status: auth.status, reason: auth.reason, method: request.method, path }, 'admin call refused');
+    return { status: auth.status, body: { error: auth.reason } };
+  }
+  const operator = auth.principal.objectId;
+
+  if (request.method === 'GET' && path === `${ADMIN_PREFIX}/modes`) {
+    return {
+      status: 200,
+      body: {
+        modes: await deps.store.list(),
+        remediators: deps.remediators.map((r) => ({ id: r.id, defaultMode: r.defaultMode, configMode: deps.configModes[r.id] ?? null })),
+        dryRun: deps.dryRun,
+      },
+    };
+  }
+  if (request.method === 'GET' && path === `${ADMIN_PREFIX}/modes/explain`) {
+    const id = tryParseResourceId(request.query.get('resourceId') ?? '');
+    if (!id.ok) return { status: 400, body: { error: id.reason } };
+    const remediators = await Promise.all(
+      deps.remediators.map(async (r) => ({ remediator: r.id, appliesToType: r.resourceTypes.some((t) => t.toLowerCase() === id.value.resourceType.toLowerCase()), ...(await deps.resolver.resolve(r, id.value)) })),
+    );
+    return { status: 200, body: { resourceId: id.value.id, remediators } };
+  }
+  if (request.method === 'GET' && path === `${ADMIN_PREFIX}/audit/verify`) {
+    return { status: 200, body: await deps.verify() };
+  }
+  const modeMatch = new RegExp(`^${ADMIN_PREFIX}/modes/([a-z0-9-]{1,100})$`).exec(path);
+  if (modeMatch !== null && write) {
+    if (!auth.canWrite) return { status: 403, body: { error: 'operator role required' } };
+    let body: { mode?: unknown; reason?: unknown } = {};
+    if (request.method === 'PUT') {
+      if (request.body.length > MAX_BODY) return { status: 413, body: { error: 'body too large' } };
+      try {
+        body = JSON.parse(request.body) as typeof body;
+      } catch {
+        return { status: 400, body: { error: 'body is not JSON' } };
+      }
+      if (typeof body !== 'object' || body === null || typeof body.mode !== 'string') return { status: 400, body: { error: 'body must be {"mode": "off|alert|remediate", "reason"?: "..."}' } };
+      if (body.reason !== undefined && typeof body.reason !== 'string') return { status: 400, body: { error: 'reason must be a string' } };
+    }
+    const resourceGroup = request.query.get('resourceGroup') ?? undefined;
+    try {
+      const result = await changeMode(
+        {
+          remediator: modeMatch[1]!,
+          ...(request.method === 'PUT' ? { mode: body.mode as string } : {}),
+          ...(resourceGroup === undefined ? {} : { resourceGroup }),
+          ...(typeof body.reason === 'string' ? { reason: body.reason } : {}),
+          operator,
+        },
+        { store: deps.store, audit: deps.audit, remediators: deps.remediators, resolver: deps.resolver },
+      );
+      deps.log.info({ operator, remediator: modeMatch[1], scope: result.scope, before: result.previous?.mode, after: result.current?.mode }, 'mode changed');
+      return { status: 200, body: { remediator: modeMatch[1], scope: result.scope, before: result.previous?.mode ?? null, after: result.current?.mode ?? null, auditSeq: result.auditSeq } };
+    } catch (error) {
+      if (error instanceof ModeChangeError) return { status: 400, body: { error: error.message } };
+      throw error;
+    }
+  }
+  return { status: 404, body: { error: 'not found' } };
+}

@@ -1,0 +1,33 @@
+/**
+ * Port: where operators' mode choices live. Not in resource-group tags: an RG owner must not
+ * be able to switch off the controls that watch their own resources.
+ */
+import type { Mode } from '../remediator.js';
+
+/** `*`: the subscription-wide default; `rg:<name in lower case>`: one resource group. */
+export type ModeScope = '*' | `rg:${string}`;
+
+export interface ModeSetting {
+  remediator: string;
+  scope: ModeScope;
+  mode: Mode;
+  /** Who set it: `cli:<os user>`, an Entra object id, or `local-token`. */
+  changedBy: string;
+  changedAt: string;
+  reason?: string;
+}
+
+export interface ModeStore {
+  /** Human-readable location for messages (file path, table URL without credentials). */
+  readonly location: string;
+  /** Every setting; throws when the store cannot be read (the resolver then fails safe). */
+  list(): Promise<ModeSetting[]>;
+  /** Creates or replaces the setting for (remediator, scope); returns the one it replaced. */
+  set(setting: ModeSetting): Promise<ModeSetting | undefined>;
+  /** Removes the setting for (remediator, scope); returns it, or undefined if there was none. */
+  unset(remediator: string, scope: ModeScope): Promise<ModeSetting | undefined>;
+}
+
+export function resourceGroupScope(resourceGroup: string): ModeScope {
+  return `rg:${resourceGroup.toLowerCase()}`;
+}
