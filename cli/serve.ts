@@ -75,7 +75,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const selfIds = new Set([...config.selfIds, SANDBOX_SERVICE_IDENTITY.objectId, SANDBOX_SERVICE_IDENTITY.appId]);
   const runtime = await createRuntime({ home, config: { ...config, selfIds }, arm: session.connection, log, subscriptions: session.subscriptions, onResult });
   const adminToken = await ensureLocalAdminToken(home);
-  const admin = adminApi(runtime, config, localTokenAuthenticator(adminToken.token), () => verifyLocalAudit(home));
+  const admin = adminApi(runtime, localTokenAuthenticator(adminToken.token), () => verifyLocalAudit(home));
   const webhook = await startWebhookServer({ port, processBatch: (b) => runtime.pipeline.processBatch(b), log, admin });
   session.sandbox.onChange((change: SandboxChange) => {
     const who = change.caller.objectId === SANDBOX_SERVICE_IDENTITY.objectId ? 'hipaa-remediator (self)' : `${change.caller.principalType} ${change.caller.objectId.slice(0, 8)}…`;

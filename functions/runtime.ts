@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { azureConnection, azureSubscriptionId, azureSubscriptions } from '../shared/arm/azure.js';
 import type { ArmConnection } from '../shared/arm/gateway.js';
 import { sandboxConnection } from '../shared/arm/sandboxConnection.js';
-import { openAzureAudit } from '../shared/audit/azure.js';
+import { openAzureAudit, verifyAzureAudit } from '../shared/audit/azure.js';
+import { verifyLocalAudit } from '../shared/audit/local.js';
+import type { VerifyReport } from '../shared/audit/verify.js';
 import { containerClientFromUrl } from '../shared/audit/blobSegments.js';
 import type { Logger } from '../shared/log.js';
 import { createRuntime, type Runtime } from '../shared/composition.js';
@@ -24,11 +26,24 @@ export function functionsRuntime(env: NodeJS.ProcessEnv = process.env): Promise<
   return runtime;
 }
 
+/** Local state (the embedded audit and modes when Azure stores are not configured, the local admin token). */
+export function functionsHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env['HIPAA_REMEDIATOR_HOME'] ?? join(tmpdir(), 'hipaa-remediator');
+}
+
+/** `audit verify` for whichever audit store the Functions use. */
+export function functionsAuditVerifier(env: NodeJS.ProcessEnv = process.env): () => Promise<VerifyReport> {
+  const containerUrl = env['HIPAA_REMEDIATOR_AUDIT_CONTAINER_URL'];
+  const keyId = env['HIPAA_REMEDIATOR_AUDIT_KEY_ID'];
+  if (containerUrl === undefined || keyId === undefined) return () => verifyLocalAudit(functionsHome(env));
+  const { credential } = connection(env);
+  return () => verifyAzureAudit({ container: containerClientFromUrl(containerUrl, credential), keyId, credential });
+}
+
 async function build(env: NodeJS.ProcessEnv): Promise<Runtime> {
   const config = buildConfig(env['HIPAA_REMEDIATOR_CONFIG'] === undefined ? {} : (JSON.parse(env['HIPAA_REMEDIATOR_CONFIG']) as unknown), env);
   const log = createLogger();
-  // Until the blob audit store lands, Functions keep the local file format under this directory.
-  const home = env['HIPAA_REMEDIATOR_HOME'] ?? join(tmpdir(), 'hipaa-remediator');
+  const home = functionsHome(env);
   const subscriptions = azureSubscriptions(env);
   const arm = connection(env);
   const audit = azureAudit(env, arm, log);

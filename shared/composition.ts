@@ -33,6 +33,7 @@ export interface RuntimeOptions {
 }
 
 export interface Runtime {
+  config: ServiceConfig;
   pipeline: Pipeline;
   audit: AuditStore & { location: string };
   modeStore: ModeStore;
@@ -64,7 +65,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.onResult === undefined ? {} : { onResult: options.onResult }),
   });
-  return { pipeline, audit, modeStore, modes, log: options.log };
+  return { config: options.config, pipeline, audit, modeStore, modes, log: options.log };
 }
 
 /** `--home`, else HIPAA_REMEDIATOR_HOME, else `.hipaa-remediator/` in the working directory. */

@@ -2,10 +2,9 @@
 import { REMEDIATORS } from '../../remediators/index.js';
 import type { VerifyReport } from '../audit/verify.js';
 import type { Runtime } from '../composition.js';
-import type { ServiceConfig } from '../config.js';
 import { handleAdmin, type AdminRequest, type AdminResponse, type Authenticator } from './api.js';
 
-export function adminApi(runtime: Runtime, config: ServiceConfig, authenticate: Authenticator, verify: () => Promise<VerifyReport>): (request: AdminRequest) => Promise<AdminResponse> {
+export function adminApi(runtime: Runtime, authenticate: Authenticator, verify: () => Promise<VerifyReport>): (request: AdminRequest) => Promise<AdminResponse> {
   return (request) =>
     handleAdmin(request, {
       authenticate,
@@ -13,8 +12,8 @@ export function adminApi(runtime: Runtime, config: ServiceConfig, authenticate: 
       audit: runtime.audit,
       resolver: runtime.modes,
       remediators: REMEDIATORS,
-      configModes: config.modes,
-      dryRun: config.dryRun,
+      configModes: runtime.config.modes,
+      dryRun: runtime.config.dryRun,
       verify,
       log: runtime.log,
     });

@@ -18,6 +18,7 @@ beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hipaa-fn-'));
   await writeFile(join(dir, 'ca.pem'), sandbox.ca);
   delete process.env['AZURE_SUBSCRIPTION_ID'];
+  process.env['LOG_LEVEL'] = 'silent';
   process.env['HIPAA_REMEDIATOR_SANDBOX_URL'] = sandbox.url;
   process.env['HIPAA_REMEDIATOR_SANDBOX_CA'] = join(dir, 'ca.pem');
   process.env['HIPAA_REMEDIATOR_HOME'] = join(dir, 'home');

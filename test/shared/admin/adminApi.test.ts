@@ -7,7 +7,6 @@ import { loadSandboxState } from '../../../sandbox/index.js';
 import { adminApi } from '../../../shared/admin/host.js';
 import { ensureLocalAdminToken, localTokenAuthenticator } from '../../../shared/admin/localToken.js';
 import { verifyLocalAudit } from '../../../shared/audit/local.js';
-import { buildConfig } from '../../../shared/config.js';
 import { startWebhookServer, type WebhookServer } from '../../../shared/webhookServer.js';
 import { armWriteEvent, PRESCRIPTIONS, RX01 } from '../../helpers/events.js';
 import { sharedPath } from '../../helpers/fixtures.js';
@@ -21,7 +20,7 @@ let token: string;
 beforeEach(async () => {
   world = await startWorld(await loadSandboxState(sharedPath('examples', 'storage-state.json')));
   token = (await ensureLocalAdminToken(world.home)).token;
-  const admin = adminApi(world.runtime, buildConfig({}, {}), localTokenAuthenticator(token), () => verifyLocalAudit(world.home));
+  const admin = adminApi(world.runtime, localTokenAuthenticator(token), () => verifyLocalAudit(world.home));
   server = await startWebhookServer({ port: 0, processBatch: (b) => world.runtime.pipeline.processBatch(b), log: world.runtime.log, admin });
   base = server.url.replace(/\/api\/events$/, '');
 });
