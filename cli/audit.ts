@@ -2,10 +2,8 @@
 import { writeFile } from 'node:fs/promises';
 import { FileSegmentStore } from '../shared/audit/fileSegments.js';
 import { DefaultAzureCredential } from '@azure/identity';
-import { containerClientFromUrl } from '../shared/audit/blobSegments.js';
-import { verifyAzureAudit } from '../shared/audit/azure.js';
-import { localAuditPaths, verifyLocalAudit } from '../shared/audit/local.js';
-import type { VerifyReport } from '../shared/audit/verify.js';
+import { configuredAuditVerifier } from '../shared/audit/configured.js';
+import { localAuditPaths } from '../shared/audit/local.js';
 import { resolveHome } from '../shared/composition.js';
 import { COMMON_OPTIONS, EXIT, parse, UsageError } from './usage.js';
 
@@ -15,7 +13,8 @@ export async function auditCommand(args: string[]): Promise<number> {
   const home = resolveHome(values.home);
   if (sub === 'verify') {
     if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`);
-    const report = await verifyConfigured(home);
+    // The Azure store when configured, read with the caller's identity: an auditor needs read access only.
+    const report = await configuredAuditVerifier(process.env, home, new DefaultAzureCredential())();
     if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else if (report.problem === undefined) {
       process.stdout.write(`audit chain intact: ${report.records} records in ${report.segments} segments, ${report.signedHeads} signed heads (last signed seq ${String(report.lastSignedSeq)}) at ${report.location}\n`);
@@ -45,19 +44,6 @@ export async function auditCommand(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   throw new UsageError('audit needs a subcommand: verify | show [--since T] | export <file>');
-}
-
-/**
- * The Azure audit when HIPAA_REMEDIATOR_AUDIT_CONTAINER_URL and _KEY_ID are set (read with the
- * caller's Azure identity: an auditor needs read access to the container and the key's public
- * part only), else the embedded one under --home.
- */
-function verifyConfigured(home: string): Promise<VerifyReport> {
-  const containerUrl = process.env['HIPAA_REMEDIATOR_AUDIT_CONTAINER_URL'];
-  const keyId = process.env['HIPAA_REMEDIATOR_AUDIT_KEY_ID'];
-  if (containerUrl === undefined || keyId === undefined) return verifyLocalAudit(home);
-  const credential = new DefaultAzureCredential();
-  return verifyAzureAudit({ container: containerClientFromUrl(containerUrl, credential), keyId, credential });
 }
 
 /** Records as stored (exact lines, so an export still verifies), optionally from a time on. */

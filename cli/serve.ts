@@ -14,7 +14,9 @@ import { startWebhookServer } from '../shared/webhookServer.js';
 import { azureConnection, azureSubscriptionId, azureSubscriptions } from '../shared/arm/azure.js';
 import { startDrift } from './demo.js';
 import { adminApi } from '../shared/admin/host.js';
+import { authenticatorFromEnv } from '../shared/admin/authFromEnv.js';
 import { ensureLocalAdminToken, localTokenAuthenticator } from '../shared/admin/localToken.js';
+import { configuredAudit, configuredAuditVerifier } from '../shared/audit/configured.js';
 import { verifyLocalAudit } from '../shared/audit/local.js';
 import { formatResult, shortResource } from './output.js';
 import { openSandbox, readStateFile, SANDBOX_SERVICE_IDENTITY } from './sandboxSession.js';
@@ -56,13 +58,16 @@ export async function serveCommand(args: string[]): Promise<number> {
 
   if (azure) {
     const subscriptions = azureSubscriptions();
-    const runtime = await createRuntime({ home, config, arm: azureConnection(), log, onResult, ...(subscriptions === undefined ? {} : { subscriptions }) });
+    const arm = azureConnection();
+    const audit = configuredAudit(process.env, arm.credential, log);
+    const runtime = await createRuntime({ home, config, arm, log, onResult, ...(subscriptions === undefined ? {} : { subscriptions }), ...(audit === undefined ? {} : { audit }) });
     const key = process.env['HIPAA_REMEDIATOR_WEBHOOK_KEY'];
     const host = process.env['HIPAA_REMEDIATOR_LISTEN'] ?? '127.0.0.1';
     if (host !== '127.0.0.1' && host !== 'localhost' && (key === undefined || key.length < 32)) {
       throw new UsageError('listening beyond loopback needs HIPAA_REMEDIATOR_WEBHOOK_KEY (at least 32 characters)');
     }
-    const webhook = await startWebhookServer({ port, host, processBatch: (b) => runtime.pipeline.processBatch(b), log, ...(key === undefined ? {} : { key }) });
+    const admin = adminApi(runtime, await authenticatorFromEnv(process.env, home), configuredAuditVerifier(process.env, home, arm.credential));
+    const webhook = await startWebhookServer({ port, host, processBatch: (b) => runtime.pipeline.processBatch(b), log, admin, ...(key === undefined ? {} : { key }) });
     print(`serving Azure subscription ${String(azureSubscriptionId())}: Event Grid webhook at ${webhook.url}${key === undefined ? '' : '?code=…'}`);
     await untilSignal();
     await webhook.close();

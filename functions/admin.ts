@@ -6,43 +6,18 @@
  *   HIPAA_REMEDIATOR_ADMIN_READER_ROLE (default Remediator.Reader),
  *   HIPAA_REMEDIATOR_ADMIN_JWKS_URL / _ISSUERS (sovereign clouds).
  * Without a tenant: the local token under HIPAA_REMEDIATOR_HOME when not in Azure, and every
- * call refused in Azure (fail closed).
+ * call refused in Azure (fail closed). See shared/admin/authFromEnv.ts.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { Authenticator } from '../shared/admin/api.js';
 import { adminApi } from '../shared/admin/host.js';
-import { createEntraAuthenticator } from '../shared/admin/entra.js';
-import { ensureLocalAdminToken, localTokenAuthenticator } from '../shared/admin/localToken.js';
-import { azureSubscriptionId } from '../shared/arm/azure.js';
+import { authenticatorFromEnv } from '../shared/admin/authFromEnv.js';
 import { functionsAuditVerifier, functionsHome, functionsRuntime } from './runtime.js';
 
 let authenticator: Promise<Authenticator> | undefined;
 
-function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-}
-
-async function buildAuthenticator(env: NodeJS.ProcessEnv): Promise<Authenticator> {
-  const tenantId = env['HIPAA_REMEDIATOR_ADMIN_TENANT_ID'];
-  if (tenantId !== undefined) {
-    const issuers = list(env['HIPAA_REMEDIATOR_ADMIN_ISSUERS']);
-    return createEntraAuthenticator({
-      tenantId,
-      audience: list(env['HIPAA_REMEDIATOR_ADMIN_AUDIENCE']),
-      operatorRole: env['HIPAA_REMEDIATOR_ADMIN_OPERATOR_ROLE'] ?? 'Remediator.Operator',
-      readerRole: env['HIPAA_REMEDIATOR_ADMIN_READER_ROLE'] ?? 'Remediator.Reader',
-      ...(env['HIPAA_REMEDIATOR_ADMIN_JWKS_URL'] === undefined ? {} : { jwksUri: env['HIPAA_REMEDIATOR_ADMIN_JWKS_URL'] }),
-      ...(issuers.length === 0 ? {} : { issuers }),
-    });
-  }
-  if (azureSubscriptionId(env) !== undefined) {
-    return () => Promise.resolve({ ok: false, status: 401, reason: 'admin API not configured (HIPAA_REMEDIATOR_ADMIN_TENANT_ID)' });
-  }
-  return localTokenAuthenticator((await ensureLocalAdminToken(functionsHome(env))).token);
-}
-
 export async function admin(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  authenticator ??= buildAuthenticator(process.env);
+  authenticator ??= authenticatorFromEnv(process.env, functionsHome());
   const runtime = await functionsRuntime();
   const url = new URL(request.url);
   const authorization = request.headers.get('authorization');
