@@ -9,6 +9,8 @@
  *
  * Data-plane calls make no ARM events (FACTS.md), so nothing here touches Event Grid.
  */
+import { BodyTooLargeError, readBody } from '../shared/httpBody.js';
+import { ArmError } from './errors.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -94,31 +96,15 @@ interface StoredKey {
   readonly versions: KeyVersion[];
 }
 
-/** Key Vault's error answer: `{"error": {"code", "message"}}`. */
-class VaultError extends Error {
-  override readonly name = 'VaultError';
+/* Key Vault answers errors in ARM's shape (`{"error": {"code", "message"}}`): ArmError serves both. */
 
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Readonly<Record<string, string>> = {},
-  ) {
-    super(message);
-  }
-
-  toBody(): { error: { code: string; message: string } } {
-    return { error: { code: this.code, message: this.message } };
-  }
+function badParameter(message: string): ArmError {
+  return new ArmError(400, 'BadParameter', message);
 }
 
-function badParameter(message: string): VaultError {
-  return new VaultError(400, 'BadParameter', message);
-}
-
-function keyNotFound(nameOrId: string): VaultError {
+function keyNotFound(nameOrId: string): ArmError {
   // Key Vault's wording (live 404 for a missing key).
-  return new VaultError(
+  return new ArmError(
     404,
     'KeyNotFound',
     `A key with (name/id) ${nameOrId} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
@@ -179,20 +165,13 @@ function bearerToken(header: string | undefined): string | undefined {
   return /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (size > MAX_BODY_BYTES) reject(badParameter('The request body is too large.'));
-      else resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    request.on('error', reject);
-  });
+async function readVaultBody(request: IncomingMessage): Promise<string> {
+  try {
+    return await readBody(request, MAX_BODY_BYTES);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw badParameter('The request body is too large.');
+    throw error;
+  }
 }
 
 function nowSeconds(): number {
@@ -320,7 +299,7 @@ export class KeyVault {
     };
 
     try {
-      const body = await readBody(request);
+      const body = await readVaultBody(request);
       // The challenge comes before anything else: the client's first request is a bodiless
       // probe without a token, whatever operation it stands for.
       if (decoded === undefined) return send(401, undefined, { 'www-authenticate': this.challenge });
@@ -332,17 +311,17 @@ export class KeyVault {
       const answer = this.route(method, url.pathname, body);
       send(answer.status, answer.body);
     } catch (error) {
-      if (error instanceof VaultError) return send(error.status, error.toBody(), error.headers);
+      if (error instanceof ArmError) return send(error.status, error.toBody(), error.headers);
       // A sandbox bug: answer like the service would, and make it visible to whoever runs the sandbox.
       console.error('sandbox: Key Vault internal error while serving', method, url.pathname, error);
-      send(500, new VaultError(500, 'InternalServerError', `The sandbox failed: ${error instanceof Error ? error.message : String(error)}`).toBody());
+      send(500, new ArmError(500, 'InternalServerError', `The sandbox failed: ${error instanceof Error ? error.message : String(error)}`).toBody());
     }
   }
 
   private authenticate(decoded: SandboxCaller | 'invalid' | 'expired'): void {
-    const refuse = (message: string): VaultError =>
+    const refuse = (message: string): ArmError =>
       // The challenge again, so a client can fetch a fresh token and retry once.
-      new VaultError(401, 'Unauthorized', message, { 'www-authenticate': this.challenge });
+      new ArmError(401, 'Unauthorized', message, { 'www-authenticate': this.challenge });
     if (decoded === 'invalid') throw refuse('The access token is invalid.');
     if (decoded === 'expired') throw refuse('The access token has expired.');
     if (decoded.tenantId !== this.options.tenantId) {
@@ -371,7 +350,7 @@ export class KeyVault {
       }
     }
     // Gaps of the stand-in must not pass for service behaviour: 501 is never retried by the SDK.
-    throw new VaultError(
+    throw new ArmError(
       501,
       'NotImplemented',
       `The sandbox's Key Vault does not implement ${method} ${path}; it serves keys create, get, sign and verify.`,
@@ -418,11 +397,11 @@ export class KeyVault {
   }
 
   private usable(version: KeyVersion, operation: KeyOperation): void {
-    if (!version.enabled) throw new VaultError(403, 'Forbidden', `Operation ${operation} is not allowed on a disabled key.`);
-    if (!version.keyOps.includes(operation)) throw new VaultError(403, 'Forbidden', `Operation ${operation} is not permitted on this key.`);
+    if (!version.enabled) throw new ArmError(403, 'Forbidden', `Operation ${operation} is not allowed on a disabled key.`);
+    if (!version.keyOps.includes(operation)) throw new ArmError(403, 'Forbidden', `Operation ${operation} is not permitted on this key.`);
     const now = nowSeconds();
-    if (version.notBefore !== undefined && now < version.notBefore) throw new VaultError(403, 'Forbidden', `Operation ${operation} is not allowed before the key's activation time.`);
-    if (version.expires !== undefined && now >= version.expires) throw new VaultError(403, 'Forbidden', `Operation ${operation} is not allowed on an expired key.`);
+    if (version.notBefore !== undefined && now < version.notBefore) throw new ArmError(403, 'Forbidden', `Operation ${operation} is not allowed before the key's activation time.`);
+    if (version.expires !== undefined && now >= version.expires) throw new ArmError(403, 'Forbidden', `Operation ${operation} is not allowed on an expired key.`);
   }
 
   private sign(name: string, version: KeyVersion, text: string): unknown {

@@ -1,3 +1,4 @@
+import { BodyTooLargeError, readBody } from '../shared/httpBody.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -94,20 +95,14 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (size > MAX_BODY_BYTES) reject(new ArmError(413, 'RequestEntityTooLarge', 'The request content size exceeds the maximum allowed size of 4 MB.'));
-      else resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    request.on('error', reject);
-  });
+/** ARM's own limit, answered as ARM answers it. */
+async function readArmBody(request: IncomingMessage): Promise<string> {
+  try {
+    return await readBody(request, MAX_BODY_BYTES);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw new ArmError(413, 'RequestEntityTooLarge', 'The request content size exceeds the maximum allowed size of 4 MB.');
+    throw error;
+  }
 }
 
 function parseJsonBody(text: string): unknown {
@@ -323,7 +318,7 @@ class SandboxServer implements Sandbox {
     }
 
     try {
-      const body = await readBody(request);
+      const body = await readArmBody(request);
       exchange.caller = authenticate(request.headers.authorization);
       this.applyThrottle(exchange, exchange.caller, categoryOf(method));
       const apiVersion = exchange.apiVersion;

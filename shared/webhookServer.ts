@@ -3,11 +3,12 @@
  * webhook contract, for where the Azure Functions host is not available. Same handler
  * logic as the Functions entry: both end in Pipeline.processBatch.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ADMIN_PREFIX, type AdminRequest, type AdminResponse } from './admin/api.js';
 import type { Logger } from './log.js';
 import type { BatchOutcome } from './pipeline.js';
+import { BodyTooLargeError, readBody } from './httpBody.js';
 import { handleWebhook, MAX_BODY_BYTES } from './webhook.js';
 
 export const WEBHOOK_PATH = '/api/events';
@@ -16,20 +17,6 @@ export interface WebhookServer {
   server: Server;
   url: string;
   close(): Promise<void>;
-}
-
-class BodyTooLarge extends Error {}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export async function startWebhookServer(options: {
@@ -54,7 +41,7 @@ export async function startWebhookServer(options: {
     if (path === '/healthz' && request.method === 'GET') return send(200, {}, { status: 'ok' });
     const admin = options.admin;
     if (admin !== undefined && (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`))) {
-      readBody(request)
+      readBody(request, MAX_BODY_BYTES)
         .then(async (body) => {
           const reply = await admin({ method: request.method ?? 'GET', path, query: url.searchParams, body, ...(request.headers.authorization === undefined ? {} : { authorization: request.headers.authorization }) });
           send(reply.status, {}, reply.body);
@@ -66,7 +53,7 @@ export async function startWebhookServer(options: {
       return;
     }
     if (path !== WEBHOOK_PATH) return send(404, {}, { error: 'not found' });
-    readBody(request)
+    readBody(request, MAX_BODY_BYTES)
       .then(async (body) => {
         const headers: Record<string, string | undefined> = {};
         for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(',') : value;
@@ -74,7 +61,7 @@ export async function startWebhookServer(options: {
         send(reply.status, reply.headers, reply.body);
       })
       .catch((error: unknown) => {
-        if (error instanceof BodyTooLarge) return send(413, {}, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+        if (error instanceof BodyTooLargeError) return send(413, {}, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
         options.log.error({ err: error }, 'webhook request failed');
         send(500, {}, { error: 'internal error' });
       });
