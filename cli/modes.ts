@@ -6,7 +6,10 @@ import { openLocalAudit } from '../shared/audit/local.js';
 import { resolveHome } from '../shared/composition.js';
 import { loadConfig } from '../shared/config.js';
 import { changeMode, ModeChangeError } from '../shared/modes/changes.js';
-import { FileModeStore } from '../shared/modes/fileStore.js';
+import { DefaultAzureCredential } from '@azure/identity';
+import { configuredAudit } from '../shared/audit/configured.js';
+import { createLogger } from '../shared/log.js';
+import { configuredModeStore } from '../shared/modes/configured.js';
 import { StoreModeResolver } from '../shared/modes/resolver.js';
 import { COMMON_OPTIONS, EXIT, parse, UsageError } from './usage.js';
 
@@ -17,7 +20,8 @@ export async function modesCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = positionals;
   const home = resolveHome(values.home);
   const config = await loadConfig(values.config);
-  const store = FileModeStore.inHome(home);
+  // Table Storage when HIPAA_REMEDIATOR_MODES_TABLE_URL is set (with the operator's Azure identity).
+  const store = configuredModeStore(process.env, home, () => new DefaultAzureCredential());
 
   switch (sub) {
     case 'list': {
@@ -45,7 +49,7 @@ export async function modesCommand(args: string[]): Promise<number> {
       if (sub === 'set' && mode === undefined) throw new UsageError('modes set needs a mode: off | alert | remediate');
       const unexpected = sub === 'set' ? extra[0] : mode;
       if (unexpected !== undefined) throw new UsageError(`unexpected argument: ${unexpected}`);
-      const audit = await openLocalAudit(home);
+      const audit = configuredAudit(process.env, new DefaultAzureCredential(), createLogger()) ?? (await openLocalAudit(home));
       try {
         const result = await changeMode(
           {

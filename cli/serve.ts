@@ -17,6 +17,7 @@ import { adminApi } from '../shared/admin/host.js';
 import { authenticatorFromEnv } from '../shared/admin/authFromEnv.js';
 import { ensureLocalAdminToken, localTokenAuthenticator } from '../shared/admin/localToken.js';
 import { configuredAudit, configuredAuditVerifier } from '../shared/audit/configured.js';
+import { configuredModeStore } from '../shared/modes/configured.js';
 import { verifyLocalAudit } from '../shared/audit/local.js';
 import { formatResult, shortResource } from './output.js';
 import { openSandbox, readStateFile, SANDBOX_SERVICE_IDENTITY } from './sandboxSession.js';
@@ -60,7 +61,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     const subscriptions = azureSubscriptions();
     const arm = azureConnection();
     const audit = configuredAudit(process.env, arm.credential, log);
-    const runtime = await createRuntime({ home, config, arm, log, onResult, ...(subscriptions === undefined ? {} : { subscriptions }), ...(audit === undefined ? {} : { audit }) });
+    const modeStore = configuredModeStore(process.env, home, () => arm.credential);
+    const runtime = await createRuntime({ home, config, arm, log, onResult, modeStore, ...(subscriptions === undefined ? {} : { subscriptions }), ...(audit === undefined ? {} : { audit }) });
     const key = process.env['HIPAA_REMEDIATOR_WEBHOOK_KEY'];
     const host = process.env['HIPAA_REMEDIATOR_LISTEN'] ?? '127.0.0.1';
     if (host !== '127.0.0.1' && host !== 'localhost' && (key === undefined || key.length < 32)) {

@@ -11,6 +11,7 @@ import { azureConnection, azureSubscriptionId, azureSubscriptions } from '../sha
 import type { ArmConnection } from '../shared/arm/gateway.js';
 import { sandboxConnection } from '../shared/arm/sandboxConnection.js';
 import { configuredAudit, configuredAuditVerifier } from '../shared/audit/configured.js';
+import { configuredModeStore } from '../shared/modes/configured.js';
 import type { VerifyReport } from '../shared/audit/verify.js';
 import { createRuntime, type Runtime } from '../shared/composition.js';
 import { buildConfig, ConfigError } from '../shared/config.js';
@@ -40,7 +41,8 @@ async function build(env: NodeJS.ProcessEnv): Promise<Runtime> {
   const subscriptions = azureSubscriptions(env);
   const arm = connection(env);
   const audit = configuredAudit(env, arm.credential, log);
-  return createRuntime({ home, config, arm, log, ...(subscriptions === undefined ? {} : { subscriptions }), ...(audit === undefined ? {} : { audit }) });
+  const modeStore = configuredModeStore(env, home, () => arm.credential);
+  return createRuntime({ home, config, arm, log, modeStore, ...(subscriptions === undefined ? {} : { subscriptions }), ...(audit === undefined ? {} : { audit }) });
 }
 
 function connection(env: NodeJS.ProcessEnv): ArmConnection {

@@ -17,9 +17,14 @@ export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
 export const AZURITE_ACCOUNT_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
-/** A running Azurite blob service. */
+export type AzuriteService = 'blob' | 'table';
+
+/** A running Azurite service (blob or table). */
 export interface Azurite {
-  /** `http://127.0.0.1:<port>/devstoreaccount1` */
+  service: AzuriteService;
+  /** `http://127.0.0.1:<port>/devstoreaccount1`: the blob endpoint for 'blob', the table endpoint for 'table'. */
+  endpoint: string;
+  /** Same as `endpoint` (kept for the blob tests' readability). */
   blobEndpoint: string;
   connectionString: string;
   accountName: string;
@@ -31,17 +36,17 @@ export interface Azurite {
 }
 
 /** Azurite is a devDependency: found in the nearest node_modules above this file (source or dist/). */
-function findAzuriteBin(): string {
+function findAzuriteBin(service: AzuriteService): string {
+  const bin = `azurite-${service}`;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const candidate = join(dir, 'node_modules', '.bin', 'azurite-blob');
+    const candidate = join(dir, 'node_modules', '.bin', bin);
     if (existsSync(candidate)) return candidate;
     const parent = resolve(dir, '..');
-    if (parent === dir) return join(process.cwd(), 'node_modules', '.bin', 'azurite-blob');
+    if (parent === dir) return join(process.cwd(), 'node_modules', '.bin', bin);
     dir = parent;
   }
 }
-const AZURITE_BIN = findAzuriteBin();
 const READY_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 3_000;
 // The free-port probe can race another process grabbing the same port before Azurite binds it.
@@ -73,14 +78,14 @@ process.stdin.unref();
 require(process.argv[1]);
 `;
 
-/** Starts Azurite's blob service and resolves once its port accepts TCP connections. */
-export async function startAzurite(): Promise<Azurite> {
+/** Starts one Azurite service (blob by default) and resolves once its port accepts TCP connections. */
+export async function startAzurite(service: AzuriteService = 'blob'): Promise<Azurite> {
   const location = await mkdtemp(join(tmpdir(), 'hipaa-azurite-'));
   try {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      const started = await spawnAzurite(port, location);
-      if (started.ok) return handle(started.child, port, location);
+      const started = await spawnAzurite(port, location, service);
+      if (started.ok) return handle(started.child, port, location, service);
       if (!started.addressInUse || attempt >= PORT_ATTEMPTS) throw new Error(started.message);
     }
   } catch (error) {
@@ -89,14 +94,16 @@ export async function startAzurite(): Promise<Azurite> {
   }
 }
 
-function handle(child: ChildProcess, port: number, location: string): Azurite {
-  const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}`;
+function handle(child: ChildProcess, port: number, location: string, service: AzuriteService): Azurite {
+  const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}`;
   let stopped: Promise<void> | undefined;
   return {
-    blobEndpoint,
+    service,
+    endpoint,
+    blobEndpoint: endpoint,
     connectionString:
       `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};` +
-      `AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
+      `AccountKey=${AZURITE_ACCOUNT_KEY};${service === 'blob' ? 'BlobEndpoint' : 'TableEndpoint'}=${endpoint};`,
     accountName: AZURITE_ACCOUNT_NAME,
     accountKey: AZURITE_ACCOUNT_KEY,
     async kill() {
@@ -116,11 +123,12 @@ type Started =
   | { ok: true; child: ChildProcess }
   | { ok: false; addressInUse: boolean; message: string };
 
-async function spawnAzurite(port: number, location: string): Promise<Started> {
+async function spawnAzurite(port: number, location: string, service: AzuriteService): Promise<Started> {
+  const bin = findAzuriteBin(service);
   const args = [
-    realpathSync(AZURITE_BIN),
-    '--blobHost', '127.0.0.1',
-    '--blobPort', String(port),
+    realpathSync(bin),
+    `--${service}Host`, '127.0.0.1',
+    `--${service}Port`, String(port),
     '--location', location,
     '--silent',
     // The SDK sends a newer x-ms-version than Azurite 3.35 knows; it would answer 400 otherwise.
@@ -152,7 +160,7 @@ async function spawnAzurite(port: number, location: string): Promise<Started> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (spawnError !== undefined) {
-      return { ok: false, addressInUse: false, message: `could not start Azurite (${AZURITE_BIN}): ${spawnError.message}` };
+      return { ok: false, addressInUse: false, message: `could not start Azurite (${bin}): ${spawnError.message}` };
     }
     if (child.exitCode !== null || child.signalCode !== null) {
       await closed;

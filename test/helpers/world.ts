@@ -28,7 +28,11 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(state: SandboxState, configJson: Record<string, unknown> = {}): Promise<World> {
+export async function startWorld(
+  state: SandboxState,
+  configJson: Record<string, unknown> = {},
+  extra: Pick<Parameters<typeof createRuntime>[0], 'modeStore' | 'modeCacheTtlMs'> = {},
+): Promise<World> {
   let offsetMs = 0;
   const clock = (): Date => new Date(Date.now() + offsetMs);
   const sandbox = await startSandbox({ state });
@@ -49,6 +53,7 @@ export async function startWorld(state: SandboxState, configJson: Record<string,
     log: createLogger({ level: 'debug', destination }),
     subscriptions: new Set(['11111111-2222-4333-8444-555555555555']),
     clock,
+    ...extra,
   });
   return {
     sandbox,

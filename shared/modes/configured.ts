@@ -1,0 +1,16 @@
+/**
+ * Which mode store app settings select: HIPAA_REMEDIATOR_MODES_TABLE_URL (the storage account's
+ * table endpoint, with the service's or operator's Entra identity) and optionally
+ * HIPAA_REMEDIATOR_MODES_TABLE (default `remediatormodes`) select Table Storage; otherwise
+ * `<home>/modes.json`.
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import { FileModeStore } from './fileStore.js';
+import type { ModeStore } from './store.js';
+import { tableClientFromUrl, TableModeStore } from './tableStore.js';
+
+export function configuredModeStore(env: NodeJS.ProcessEnv, home: string, credential: () => TokenCredential): ModeStore {
+  const url = env['HIPAA_REMEDIATOR_MODES_TABLE_URL'];
+  if (url === undefined || url.length === 0) return FileModeStore.inHome(home);
+  return new TableModeStore(tableClientFromUrl(url, env['HIPAA_REMEDIATOR_MODES_TABLE'] ?? 'remediatormodes', credential()));
+}
