@@ -1,7 +1,7 @@
 /** `hipaa-remediator audit verify | show | export`: the audit chain under --home. */
 import { writeFile } from 'node:fs/promises';
 import { FileSegmentStore } from '../shared/audit/fileSegments.js';
-import { DefaultAzureCredential } from '@azure/identity';
+import { lazyDefaultCredential } from '../shared/arm/azure.js';
 import { configuredAuditVerifier } from '../shared/audit/configured.js';
 import { localAuditPaths } from '../shared/audit/local.js';
 import { resolveHome } from '../shared/composition.js';
@@ -14,7 +14,7 @@ export async function auditCommand(args: string[]): Promise<number> {
   if (sub === 'verify') {
     if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`);
     // The Azure store when configured, read with the caller's identity: an auditor needs read access only.
-    const report = await configuredAuditVerifier(process.env, home, new DefaultAzureCredential())();
+    const report = await configuredAuditVerifier(process.env, home, lazyDefaultCredential())();
     if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else if (report.problem === undefined) {
       process.stdout.write(`audit chain intact: ${report.records} records in ${report.segments} segments, ${report.signedHeads} signed heads (last signed seq ${String(report.lastSignedSeq)}) at ${report.location}\n`);

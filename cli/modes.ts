@@ -6,7 +6,7 @@ import { openLocalAudit } from '../shared/audit/local.js';
 import { resolveHome } from '../shared/composition.js';
 import { loadConfig } from '../shared/config.js';
 import { changeMode, ModeChangeError } from '../shared/modes/changes.js';
-import { DefaultAzureCredential } from '@azure/identity';
+import { lazyDefaultCredential } from '../shared/arm/azure.js';
 import { configuredAudit } from '../shared/audit/configured.js';
 import { createLogger } from '../shared/log.js';
 import { configuredModeStore } from '../shared/modes/configured.js';
@@ -21,7 +21,7 @@ export async function modesCommand(args: string[]): Promise<number> {
   const home = resolveHome(values.home);
   const config = await loadConfig(values.config);
   // Table Storage when HIPAA_REMEDIATOR_MODES_TABLE_URL is set (with the operator's Azure identity).
-  const store = configuredModeStore(process.env, home, () => new DefaultAzureCredential());
+  const store = await configuredModeStore(process.env, home, () => lazyDefaultCredential());
 
   switch (sub) {
     case 'list': {
@@ -49,7 +49,7 @@ export async function modesCommand(args: string[]): Promise<number> {
       if (sub === 'set' && mode === undefined) throw new UsageError('modes set needs a mode: off | alert | remediate');
       const unexpected = sub === 'set' ? extra[0] : mode;
       if (unexpected !== undefined) throw new UsageError(`unexpected argument: ${unexpected}`);
-      const audit = configuredAudit(process.env, new DefaultAzureCredential(), createLogger()) ?? (await openLocalAudit(home));
+      const audit = await (await configuredAudit(process.env, lazyDefaultCredential(), createLogger())) ?? (await openLocalAudit(home));
       try {
         const result = await changeMode(
           {

@@ -60,8 +60,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (azure) {
     const subscriptions = azureSubscriptions();
     const arm = azureConnection();
-    const audit = configuredAudit(process.env, arm.credential, log);
-    const modeStore = configuredModeStore(process.env, home, () => arm.credential);
+    const audit = await configuredAudit(process.env, arm.credential, log);
+    const modeStore = await configuredModeStore(process.env, home, () => arm.credential);
     const runtime = await createRuntime({ home, config, arm, log, onResult, modeStore, ...(subscriptions === undefined ? {} : { subscriptions }), ...(audit === undefined ? {} : { audit }) });
     const key = process.env['HIPAA_REMEDIATOR_WEBHOOK_KEY'];
     const host = process.env['HIPAA_REMEDIATOR_LISTEN'] ?? '127.0.0.1';

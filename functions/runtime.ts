@@ -40,8 +40,8 @@ async function build(env: NodeJS.ProcessEnv): Promise<Runtime> {
   const home = functionsHome(env);
   const subscriptions = azureSubscriptions(env);
   const arm = connection(env);
-  const audit = configuredAudit(env, arm.credential, log);
-  const modeStore = configuredModeStore(env, home, () => arm.credential);
+  const audit = await configuredAudit(env, arm.credential, log);
+  const modeStore = await configuredModeStore(env, home, () => arm.credential);
   return createRuntime({ home, config, arm, log, modeStore, ...(subscriptions === undefined ? {} : { subscriptions }), ...(audit === undefined ? {} : { audit }) });
 }
 

@@ -6,7 +6,6 @@
  */
 import { azureSubscriptionId } from '../arm/azure.js';
 import type { Authenticator } from './api.js';
-import { createEntraAuthenticator } from './entra.js';
 import { ensureLocalAdminToken, localTokenAuthenticator } from './localToken.js';
 
 function list(value: string | undefined): string[] {
@@ -17,6 +16,7 @@ export async function authenticatorFromEnv(env: NodeJS.ProcessEnv, home: string)
   const tenantId = env['HIPAA_REMEDIATOR_ADMIN_TENANT_ID'];
   if (tenantId !== undefined) {
     const issuers = list(env['HIPAA_REMEDIATOR_ADMIN_ISSUERS']);
+    const { createEntraAuthenticator } = await import('./entra.js');
     return createEntraAuthenticator({
       tenantId,
       audience: list(env['HIPAA_REMEDIATOR_ADMIN_AUDIENCE']),

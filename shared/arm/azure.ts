@@ -1,6 +1,21 @@
 /** Real Azure: DefaultAzureCredential (managed identity in Functions) and the public ARM endpoint unless overridden. */
-import { DefaultAzureCredential } from '@azure/identity';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import type { ArmConnection } from './gateway.js';
+
+/**
+ * DefaultAzureCredential, loaded on first use: @azure/identity (and MSAL behind it) is the
+ * heaviest import of all, and the embedded mode never needs it. Cold start pays only when
+ * a token is actually requested.
+ */
+export function lazyDefaultCredential(): TokenCredential {
+  let credential: Promise<TokenCredential> | undefined;
+  return {
+    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      credential ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
+      return (await credential).getToken(scopes, options);
+    },
+  };
+}
 
 /** The subscription to serve in Azure; unset or empty means "no Azure: use the sandbox". */
 export function azureSubscriptionId(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -10,7 +25,7 @@ export function azureSubscriptionId(env: NodeJS.ProcessEnv = process.env): strin
 
 export function azureConnection(env: NodeJS.ProcessEnv = process.env): ArmConnection {
   const endpoint = env['HIPAA_REMEDIATOR_ARM_ENDPOINT'];
-  return { credential: new DefaultAzureCredential(), ...(endpoint === undefined || endpoint.length === 0 ? {} : { endpoint }) };
+  return { credential: lazyDefaultCredential(), ...(endpoint === undefined || endpoint.length === 0 ? {} : { endpoint }) };
 }
 
 export function azureSubscriptions(env: NodeJS.ProcessEnv = process.env): ReadonlySet<string> | undefined {

@@ -8,7 +8,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { CryptographyClientOptions } from '@azure/keyvault-keys';
 import { BlobSegmentStore } from './blobSegments.js';
 import { AuditChain, type AuditChainOptions } from './chain.js';
-import { KeyVaultSigner, keyVaultPublicKeys } from './signer.js';
+import { KeyVaultSigner, keyVaultPublicKeys } from './keyVaultSigner.js';
 import { verifyAudit, type VerifyReport } from './verify.js';
 
 export interface AzureAuditOptions {

@@ -7,8 +7,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { azureSubscriptionId } from '../arm/azure.js';
 import type { Logger } from '../log.js';
-import { openAzureAudit, verifyAzureAudit } from './azure.js';
-import { containerClientFromUrl } from './blobSegments.js';
 import type { AuditChain } from './chain.js';
 import { verifyLocalAudit } from './local.js';
 import type { VerifyReport } from './verify.js';
@@ -19,13 +17,14 @@ function azureSettings(env: NodeJS.ProcessEnv): { containerUrl: string; keyId: s
   return containerUrl === undefined || keyId === undefined ? undefined : { containerUrl, keyId };
 }
 
-/** The Azure audit store when configured; undefined means "use the embedded one". */
-export function configuredAudit(env: NodeJS.ProcessEnv, credential: TokenCredential, log: Logger): AuditChain | undefined {
+/** The Azure audit store when configured (its SDKs loaded only then); undefined means "use the embedded one". */
+export async function configuredAudit(env: NodeJS.ProcessEnv, credential: TokenCredential, log: Logger): Promise<AuditChain | undefined> {
   const settings = azureSettings(env);
   if (settings === undefined) {
     if (azureSubscriptionId(env) !== undefined) log.error('HIPAA_REMEDIATOR_AUDIT_CONTAINER_URL / _KEY_ID not set: the audit is written to local files, which are not immutable');
     return undefined;
   }
+  const [{ openAzureAudit }, { containerClientFromUrl }] = await Promise.all([import('./azure.js'), import('./blobSegments.js')]);
   return openAzureAudit(
     { container: containerClientFromUrl(settings.containerUrl, credential), keyId: settings.keyId, credential },
     { onCheckpointError: (error) => log.error({ err: error }, 'audit head could not be signed in Key Vault; retrying at the next sync') },
@@ -35,5 +34,8 @@ export function configuredAudit(env: NodeJS.ProcessEnv, credential: TokenCredent
 export function configuredAuditVerifier(env: NodeJS.ProcessEnv, home: string, credential: TokenCredential): () => Promise<VerifyReport> {
   const settings = azureSettings(env);
   if (settings === undefined) return () => verifyLocalAudit(home);
-  return () => verifyAzureAudit({ container: containerClientFromUrl(settings.containerUrl, credential), keyId: settings.keyId, credential });
+  return async () => {
+    const [{ verifyAzureAudit }, { containerClientFromUrl }] = await Promise.all([import('./azure.js'), import('./blobSegments.js')]);
+    return verifyAzureAudit({ container: containerClientFromUrl(settings.containerUrl, credential), keyId: settings.keyId, credential });
+  };
 }

@@ -7,10 +7,11 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { FileModeStore } from './fileStore.js';
 import type { ModeStore } from './store.js';
-import { tableClientFromUrl, TableModeStore } from './tableStore.js';
 
-export function configuredModeStore(env: NodeJS.ProcessEnv, home: string, credential: () => TokenCredential): ModeStore {
+/** The Table SDK is loaded only when a table is configured. */
+export async function configuredModeStore(env: NodeJS.ProcessEnv, home: string, credential: () => TokenCredential): Promise<ModeStore> {
   const url = env['HIPAA_REMEDIATOR_MODES_TABLE_URL'];
   if (url === undefined || url.length === 0) return FileModeStore.inHome(home);
+  const { tableClientFromUrl, TableModeStore } = await import('./tableStore.js');
   return new TableModeStore(tableClientFromUrl(url, env['HIPAA_REMEDIATOR_MODES_TABLE'] ?? 'remediatormodes', credential()));
 }
