@@ -1,7 +1,8 @@
 /**
- * A real Azurite blob service for adapter tests and benchmarks: one process per call, on a free loopback port,
- * with its workspace in a fresh temp dir. Tests talk to it with the real @azure/storage-blob
- * client, so error codes and conditional-request semantics are the emulator's, not ours.
+ * A real Azurite blob or table service for adapter tests and benchmarks: one process per call,
+ * on a free loopback port, with its workspace in a fresh temp dir. Tests talk to it with the real
+ * @azure/storage-blob and @azure/data-tables clients, so error codes and conditional-request
+ * semantics are the emulator's, not ours.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
@@ -19,13 +20,12 @@ export const AZURITE_ACCOUNT_KEY =
 
 export type AzuriteService = 'blob' | 'table';
 
-/** A running Azurite service (blob or table). */
-export interface Azurite {
+/** What every running Azurite service offers, whichever service it is. */
+export interface AzuriteProcess {
   service: AzuriteService;
-  /** `http://127.0.0.1:<port>/devstoreaccount1`: the blob endpoint for 'blob', the table endpoint for 'table'. */
+  /** `http://127.0.0.1:<port>/devstoreaccount1`: the endpoint of the one service this process runs. */
   endpoint: string;
-  /** Same as `endpoint` (kept for the blob tests' readability). */
-  blobEndpoint: string;
+  /** Names only the running service's endpoint (`BlobEndpoint=` or `TableEndpoint=`). */
   connectionString: string;
   accountName: string;
   accountKey: string;
@@ -33,6 +33,20 @@ export interface Azurite {
   stop(): Promise<void>;
   /** SIGKILLs Azurite, e.g. to simulate the audit backend dying mid-batch; the workspace stays for stop(). */
   kill(): Promise<void>;
+}
+
+/** A running Azurite blob service. */
+export interface Azurite extends AzuriteProcess {
+  service: 'blob';
+  /** Same as `endpoint` (kept for the blob tests' readability). */
+  blobEndpoint: string;
+}
+
+/** A running Azurite table service. */
+export interface AzuriteTable extends AzuriteProcess {
+  service: 'table';
+  /** Same as `endpoint`: `http://127.0.0.1:<port>/devstoreaccount1`. */
+  tableEndpoint: string;
 }
 
 /** Azurite is a devDependency: found in the nearest node_modules above this file (source or dist/). */
@@ -79,7 +93,10 @@ require(process.argv[1]);
 `;
 
 /** Starts one Azurite service (blob by default) and resolves once its port accepts TCP connections. */
-export async function startAzurite(service: AzuriteService = 'blob'): Promise<Azurite> {
+export function startAzurite(service?: 'blob'): Promise<Azurite>;
+/** Starts Azurite's table service (the `azurite-table` bin) on its own free port. */
+export function startAzurite(service: 'table'): Promise<AzuriteTable>;
+export async function startAzurite(service: AzuriteService = 'blob'): Promise<Azurite | AzuriteTable> {
   const location = await mkdtemp(join(tmpdir(), 'hipaa-azurite-'));
   try {
     for (let attempt = 1; ; attempt++) {
@@ -94,16 +111,18 @@ export async function startAzurite(service: AzuriteService = 'blob'): Promise<Az
   }
 }
 
-function handle(child: ChildProcess, port: number, location: string, service: AzuriteService): Azurite {
+function handle(child: ChildProcess, port: number, location: string, service: AzuriteService): Azurite | AzuriteTable {
   const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}`;
+  const common = processHandle(child, location);
+  const credentials = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};`;
+  return service === 'blob'
+    ? { ...common, service, endpoint, blobEndpoint: endpoint, connectionString: `${credentials}BlobEndpoint=${endpoint};` }
+    : { ...common, service, endpoint, tableEndpoint: endpoint, connectionString: `${credentials}TableEndpoint=${endpoint};` };
+}
+
+function processHandle(child: ChildProcess, location: string): Pick<AzuriteProcess, 'accountName' | 'accountKey' | 'kill' | 'stop'> {
   let stopped: Promise<void> | undefined;
   return {
-    service,
-    endpoint,
-    blobEndpoint: endpoint,
-    connectionString:
-      `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};` +
-      `AccountKey=${AZURITE_ACCOUNT_KEY};${service === 'blob' ? 'BlobEndpoint' : 'TableEndpoint'}=${endpoint};`,
     accountName: AZURITE_ACCOUNT_NAME,
     accountKey: AZURITE_ACCOUNT_KEY,
     async kill() {

@@ -1,11 +1,14 @@
 /**
  * Key material and the sign/verify operations of the sandbox's Key Vault. Key Vault signs a
  * DIGEST the client computed; node:crypto only signs messages (it hashes them first, and for EC
- * keys `sign(null, …)` still hashes with SHA-256), so signing a prehashed value is done here:
- * ECDSA from its definition, with OpenSSL doing the scalar multiplication through ECDH, and
- * RSASSA-PKCS1-v1_5 as the raw private-key operation over DigestInfo.
+ * keys `sign(null, …)` still hashes with SHA-256), so it cannot sign a prehashed value. ECDSA over
+ * a digest is therefore left to @noble/curves (audited, and it signs and verifies with
+ * `prehash: false`) rather than written by hand; node:crypto still generates the keys.
+ * RSASSA-PKCS1-v1_5 needs no library beyond node: it is the raw private-key operation over
+ * DigestInfo.
  */
-import { type KeyObject, constants, createECDH, createPublicKey, generateKeyPairSync, privateEncrypt, publicDecrypt } from 'node:crypto';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { type KeyObject, constants, createPublicKey, generateKeyPairSync, privateEncrypt, publicDecrypt } from 'node:crypto';
 
 export type EcCurve = 'P-256' | 'P-384' | 'P-521';
 
@@ -13,32 +16,26 @@ export const EC_CURVES: readonly EcCurve[] = ['P-256', 'P-384', 'P-521'];
 export const RSA_KEY_SIZES: readonly number[] = [2048, 3072, 4096];
 
 interface CurveParameters {
-  /** OpenSSL's name, which createECDH takes. */
+  /** OpenSSL's name, which generateKeyPairSync takes. */
   readonly openSslName: string;
-  /** Order n of the base point (SEC 2 / FIPS 186-5). */
-  readonly order: bigint;
-  /** Bytes of a field element and of a scalar; r and s each take this many in the JWS form. */
+  /** noble's ECDSA over this curve. */
+  readonly ecdsa: typeof p256;
+  /** Bytes of a scalar; r and s each take this many in the JWS form r||s. */
   readonly size: number;
 }
 
 const CURVES: Readonly<Record<EcCurve, CurveParameters>> = {
-  'P-256': {
-    openSslName: 'prime256v1',
-    order: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
-    size: 32,
-  },
-  'P-384': {
-    openSslName: 'secp384r1',
-    order: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
-    size: 48,
-  },
-  'P-521': {
-    openSslName: 'secp521r1',
-    order:
-      0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
-    size: 66,
-  },
+  'P-256': { openSslName: 'prime256v1', ecdsa: p256, size: 32 },
+  'P-384': { openSslName: 'secp384r1', ecdsa: p384, size: 48 },
+  'P-521': { openSslName: 'secp521r1', ecdsa: p521, size: 66 },
 };
+
+/**
+ * What noble is told on both sides: the input is already a digest (no second hash); signatures
+ * are the compact r||s Key Vault uses; s is neither normalised to the low half when signing nor
+ * required to be there when verifying, since Key Vault and OpenSSL produce either.
+ */
+const ECDSA_OPTIONS = { prehash: false, lowS: false, format: 'compact' } as const;
 
 /** Signature algorithms and what they demand of the key and the digest (JWA, RFC 7518 §3.1). */
 const EC_ALGORITHMS: Readonly<Record<string, { curve: EcCurve; digestBytes: number }>> = {
@@ -57,7 +54,15 @@ const RSA_ALGORITHMS: Readonly<Record<string, { digestInfo: Buffer; digestBytes:
 export type PublicJwkFields = { crv: EcCurve; x: string; y: string } | { n: string; e: string };
 
 export type KeyMaterial =
-  | { readonly kind: 'ec'; readonly curve: EcCurve; readonly d: bigint; readonly publicJwk: PublicJwkFields }
+  | {
+      readonly kind: 'ec';
+      readonly curve: EcCurve;
+      /** The private scalar, big-endian and as long as the order (JWK `d`). */
+      readonly d: Uint8Array;
+      /** The public point, uncompressed: 0x04 || x || y. */
+      readonly point: Uint8Array;
+      readonly publicJwk: PublicJwkFields;
+    }
   | { readonly kind: 'rsa'; readonly privateKey: KeyObject; readonly publicKey: KeyObject; readonly publicJwk: PublicJwkFields };
 
 /** A request the key cannot serve; the vault answers it 400 BadParameter. */
@@ -65,52 +70,12 @@ export class UnsupportedOperation extends Error {
   override readonly name = 'UnsupportedOperation';
 }
 
-function toBigInt(bytes: Buffer): bigint {
-  return bytes.length === 0 ? 0n : BigInt(`0x${bytes.toString('hex')}`);
-}
-
-function toBytes(value: bigint, size: number): Buffer {
-  return Buffer.from(value.toString(16).padStart(size * 2, '0'), 'hex');
-}
-
-function mod(value: bigint, modulus: bigint): bigint {
-  const rest = value % modulus;
-  return rest < 0n ? rest + modulus : rest;
-}
-
-/** a^-1 mod n by Fermat's little theorem: every curve order here is prime. */
-function invert(value: bigint, modulus: bigint): bigint {
-  let result = 1n;
-  let base = mod(value, modulus);
-  let exponent = modulus - 2n;
-  while (exponent > 0n) {
-    if ((exponent & 1n) === 1n) result = (result * base) % modulus;
-    base = (base * base) % modulus;
-    exponent >>= 1n;
-  }
-  return result;
-}
-
-/** The integer ECDSA signs: the digest's leftmost bits, as many as the order has (SEC 1 §4.1.3 step 5). */
-function digestScalar(digest: Buffer, order: bigint): bigint {
-  const excess = digest.length * 8 - order.toString(2).length;
-  const z = toBigInt(digest);
-  return excess > 0 ? z >> BigInt(excess) : z;
-}
-
-/** x coordinate of k·G, with OpenSSL doing the multiplication (an ECDH public key is exactly that). */
-function baseMultipleX(parameters: CurveParameters, k: bigint): bigint {
-  const ecdh = createECDH(parameters.openSslName);
-  ecdh.setPrivateKey(toBytes(k, parameters.size));
-  // Uncompressed point: 0x04 || X || Y.
-  return toBigInt(ecdh.getPublicKey().subarray(1, 1 + parameters.size));
-}
-
 export function createEcKeyMaterial(curve: EcCurve): KeyMaterial {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: CURVES[curve].openSslName });
   const jwk = privateKey.export({ format: 'jwk' });
   if (jwk.d === undefined || jwk.x === undefined || jwk.y === undefined) throw new Error('node exported an EC key without d, x or y');
-  return { kind: 'ec', curve, d: toBigInt(Buffer.from(jwk.d, 'base64url')), publicJwk: { crv: curve, x: jwk.x, y: jwk.y } };
+  const point = Buffer.concat([Buffer.of(0x04), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]);
+  return { kind: 'ec', curve, d: Buffer.from(jwk.d, 'base64url'), point, publicJwk: { crv: curve, x: jwk.x, y: jwk.y } };
 }
 
 export function createRsaKeyMaterial(modulusLength: number, publicExponent: number): KeyMaterial {
@@ -147,20 +112,10 @@ export function signDigest(material: KeyMaterial, algorithm: string, digest: Buf
     // PKCS#1 v1.5 type-1 padding over DigestInfo is exactly RSASSA-PKCS1-v1_5 (RFC 8017 §8.2.1).
     return privateEncrypt({ key: material.privateKey, padding: constants.RSA_PKCS1_PADDING }, rsaAlgorithm(algorithm, digest));
   }
-  const parameters = ecAlgorithm(material, algorithm, digest);
-  const { order, size } = parameters;
-  const z = digestScalar(digest, order);
-  for (;;) {
-    // A fresh key pair is a uniformly random nonce k in [1, n-1] together with k·G.
-    const ecdh = createECDH(parameters.openSslName);
-    ecdh.generateKeys();
-    const k = toBigInt(ecdh.getPrivateKey());
-    const r = mod(toBigInt(ecdh.getPublicKey().subarray(1, 1 + size)), order);
-    if (r === 0n) continue;
-    const s = mod(invert(k, order) * (z + r * material.d), order);
-    if (s === 0n) continue;
-    return Buffer.concat([toBytes(r, size), toBytes(s, size)]);
-  }
+  const { ecdsa } = ecAlgorithm(material, algorithm, digest);
+  // RFC 6979 deterministic nonce: signing one digest twice gives one signature, where Key Vault's
+  // random nonces give two; both verify alike, and nothing here compares repeated signatures.
+  return Buffer.from(ecdsa.sign(digest, material.d, ECDSA_OPTIONS));
 }
 
 /** Checks a signature over a digest, as Key Vault's verify operation does. */
@@ -174,18 +129,8 @@ export function verifyDigest(material: KeyMaterial, algorithm: string, digest: B
       return false;
     }
   }
-  const parameters = ecAlgorithm(material, algorithm, digest);
-  const { order, size } = parameters;
+  const { ecdsa, size } = ecAlgorithm(material, algorithm, digest);
+  // noble throws on a compact signature of the wrong length; any other malformed one is just false.
   if (signature.length !== 2 * size) return false;
-  const r = toBigInt(signature.subarray(0, size));
-  const s = toBigInt(signature.subarray(size));
-  if (r <= 0n || r >= order || s <= 0n || s >= order) return false;
-  const w = invert(s, order);
-  const u1 = mod(digestScalar(digest, order) * w, order);
-  const u2 = mod(r * w, order);
-  // u1·G + u2·Q = (u1 + u2·d)·G since Q = d·G and the vault holds d: one base-point
-  // multiplication, which ECDH offers, instead of point addition, which node does not.
-  const t = mod(u1 + u2 * material.d, order);
-  if (t === 0n) return false;
-  return mod(baseMultipleX(parameters, t), order) === r;
+  return ecdsa.verify(signature, digest, material.point, ECDSA_OPTIONS);
 }

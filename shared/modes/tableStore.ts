@@ -1,127 +1,284 @@
 /**
  * ModeStore on Azure Table Storage (`@azure/data-tables`): one entity per setting,
- * PartitionKey = remediator id, RowKey = scope. Writes are conditional on the ETag they read,
- * so the "old" value recorded in the audit is exactly the one a change replaced, even when two
- * operators change the same setting at once.
+ * PartitionKey = remediator id, RowKey = scope (both escaped, see {@link toTableKey}).
+ * Writes are conditional on the ETag they read, so the "old" value recorded in the audit is
+ * exactly the one a change replaced, even when two operators change the same setting at once.
  */
 import type { TokenCredential } from '@azure/core-auth';
 import { RestError, TableClient, type TableEntityResult, type TableServiceClientOptions } from '@azure/data-tables';
 import { z } from 'zod';
 import type { ModeScope, ModeSetting, ModeStore } from './store.js';
 
-const entitySchema = z.object({
-  partitionKey: z.string().min(1),
-  rowKey: z.string().min(1),
+// The same limits as the file store, checked on write as well as on read: a setting this store
+// accepted but list() then rejected would turn every later resolution into a fail-safe alert.
+const settingSchema = z.object({
+  remediator: z.string().min(1).max(100),
+  scope: z.union([z.literal('*'), z.string().regex(/^rg:.{1,90}$/u)]),
   mode: z.enum(['off', 'alert', 'remediate']),
-  changedBy: z.string().min(1),
-  changedAt: z.string().min(1),
-  reason: z.string().optional(),
+  changedBy: z.string().min(1).max(200),
+  changedAt: z.string().min(1).max(64),
+  reason: z.string().max(1000).optional(),
 });
 
-const MAX_ATTEMPTS = 5;
+/**
+ * Conditional writes that lose a race are retried after reading again. Each lost race means
+ * another writer succeeded after our read, so with n concurrent writers none needs more than n
+ * attempts; this bound covers far more operators than ever change one setting at once.
+ */
+const MAX_ATTEMPTS = 8;
 
 /**
- * Table keys may not contain `/ \\ # ?` or control characters; resource group names can hold
- * `(`, `)`, `.` and unicode but none of those. Percent-encoding keeps the key readable and
- * reversible all the same.
+ * Characters replaced by `!XX` (two upper-case hex digits) in PartitionKey and RowKey:
+ * - `/ \ # ?` and U+0000–U+001F, U+007F–U+009F: Table Storage rejects them in keys
+ *   (Azurite answers 400 InvalidInput);
+ * - `%`: Azure Tables has double-decoded the key in entity URLs (Get/Update/Delete Entity), so a
+ *   key holding `%` could miss its own entity;
+ * - `'`: the OData key-literal quote, which emulators and tools have mishandled;
+ * - `!`: the escape character itself, so decoding is unambiguous.
+ * Every other character, `*` and `:` included, is stored as is, so `*` and `rg:<name>` keys stay
+ * readable in Storage Explorer and a valid resource group name is never escaped at all.
  */
-function rowKeyOf(scope: ModeScope): string {
-  return encodeURIComponent(scope);
+// eslint-disable-next-line no-control-regex
+const KEY_UNSAFE = /[\u0000-\u001f\u007f-\u009f/\\#?%'!]/gu;
+const KEY_ESCAPE = /!([0-9A-F]{2})/g;
+
+/** Escapes `value` into a valid Table key (see KEY_UNSAFE for the scheme). */
+export function toTableKey(value: string): string {
+  return value.replace(KEY_UNSAFE, (c) => `!${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
-function scopeOf(rowKey: string): ModeScope {
-  const scope = decodeURIComponent(rowKey);
-  if (scope !== '*' && !/^rg:.{1,90}$/u.test(scope)) throw new Error(`mode table holds an unknown scope "${scope.slice(0, 100)}"`);
-  return scope as ModeScope;
+/**
+ * Reverses {@link toTableKey}; undefined for a key it cannot have produced (a lone `!`, lower-case
+ * hex, an escaped character that needs no escaping, an unescaped unsafe character).
+ */
+export function fromTableKey(key: string): string | undefined {
+  const value = key.replace(KEY_ESCAPE, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  return toTableKey(value) === key ? value : undefined;
 }
 
-function statusOf(error: unknown): number | undefined {
-  return error instanceof RestError ? error.statusCode : undefined;
+/** One entity as read, with the ETag a conditional write needs. */
+interface Current {
+  setting: ModeSetting;
+  etag: string;
 }
 
+/** A {@link ModeStore} on one Azure Table; see the module comment for the entity layout. */
 export class TableModeStore implements ModeStore {
+  /** `<account url>/<table>`, without any query string (a SAS would be a credential). */
   readonly location: string;
 
+  /**
+   * @param table - a client for the mode table; build it with {@link tableClientFromUrl} (Entra
+   *   identity, in Azure) or {@link tableClientFromConnectionString} (Azurite). The table must
+   *   exist ({@link ensureTable}); a missing table makes every operation throw.
+   */
   constructor(private readonly table: TableClient) {
-    this.location = `${table.url.split('?')[0] ?? table.url}/${table.tableName}`;
+    const account = (table.url.split('?')[0] ?? table.url).replace(/\/+$/, '');
+    this.location = `${account}/${table.tableName}`;
   }
 
+  /** Every setting, over all result pages; throws if the table is unreadable or holds an invalid entity. */
   async list(): Promise<ModeSetting[]> {
-    const settings: ModeSetting[] = [];
-    for await (const entity of this.table.listEntities<Record<string, unknown>>()) settings.push(this.toSetting(entity));
-    return settings;
+    const entities: TableEntityResult<Record<string, unknown>>[] = [];
+    try {
+      for await (const entity of this.table.listEntities<Record<string, unknown>>()) entities.push(entity);
+    } catch (error) {
+      throw this.failure('listing settings', error);
+    }
+    return entities.map((entity) => this.toSetting(entity));
   }
 
+  /**
+   * Creates (if absent) or replaces (if unchanged since read) the entity; on a lost race it reads
+   * again, so the setting returned is exactly the one this write replaced.
+   */
   async set(setting: ModeSetting): Promise<ModeSetting | undefined> {
+    const checked = this.checked(setting);
     const entity = {
-      partitionKey: setting.remediator,
-      rowKey: rowKeyOf(setting.scope),
-      mode: setting.mode,
-      changedBy: setting.changedBy,
-      changedAt: setting.changedAt,
-      ...(setting.reason === undefined ? {} : { reason: setting.reason }),
+      partitionKey: toTableKey(checked.remediator),
+      rowKey: toTableKey(checked.scope),
+      mode: checked.mode,
+      changedBy: checked.changedBy,
+      changedAt: checked.changedAt,
+      ...(checked.reason === undefined ? {} : { reason: checked.reason }),
     };
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const current = await this.read(setting.remediator, setting.scope);
+    // What the latest write that lost its race had read: that write may in fact have landed.
+    let raced: { basis: Current | undefined } | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.read(checked.remediator, checked.scope);
+      // The SDK retries a request whose response was lost; if the first try had landed, the retry
+      // meets our own entity (409 or 412). The entity now being exactly ours tells that case apart
+      // from a real race, and what our write replaced is what it had read.
+      if (raced !== undefined && current !== undefined && sameSetting(current.setting, checked)) return raced.basis?.setting;
       try {
         if (current === undefined) await this.table.createEntity(entity);
         else await this.table.updateEntity(entity, 'Replace', { etag: current.etag });
         return current?.setting;
       } catch (error) {
-        // 409: created meanwhile; 412: changed meanwhile. Read again, so "previous" stays exact.
-        const status = statusOf(error);
-        if ((status === 409 || status === 412) && attempt < MAX_ATTEMPTS) continue;
-        throw error;
+        // 409: created since our read; 412: changed since; 404: deleted since. Read again.
+        const lostRace = isStatus(error, 409) || isStatus(error, 412) || (current !== undefined && isEntityNotFound(error));
+        if (!lostRace) throw this.failure(`setting ${named(checked.remediator, checked.scope)}`, error);
+        if (attempt >= MAX_ATTEMPTS) throw this.tooManyRaces(checked.remediator, checked.scope);
+        raced = { basis: current };
+        await backOff(attempt);
       }
     }
-    throw new Error(`mode table ${this.location}: too many concurrent changes`);
   }
 
+  /**
+   * Deletes the entity if unchanged since read and returns it; undefined if there was none.
+   * When the conditional delete finds the entity gone (404), the setting it had read is returned
+   * all the same: either the SDK retried our delete after its response was lost, or another
+   * operator removed the same setting at the same moment; reporting the removal in both audit
+   * records is better than losing the one that happened.
+   */
   async unset(remediator: string, scope: ModeScope): Promise<ModeSetting | undefined> {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       const current = await this.read(remediator, scope);
       if (current === undefined) return undefined;
       try {
-        await this.table.deleteEntity(remediator, rowKeyOf(scope), { etag: current.etag });
+        await this.table.deleteEntity(toTableKey(remediator), toTableKey(scope), { etag: current.etag });
         return current.setting;
       } catch (error) {
-        const status = statusOf(error);
-        if (status === 404) return undefined;
-        if (status === 412 && attempt < MAX_ATTEMPTS) continue;
-        throw error;
+        if (isEntityNotFound(error)) return current.setting;
+        if (!isStatus(error, 412)) throw this.failure(`removing ${named(remediator, scope)}`, error);
+        if (attempt >= MAX_ATTEMPTS) throw this.tooManyRaces(remediator, scope);
+        await backOff(attempt);
       }
     }
-    throw new Error(`mode table ${this.location}: too many concurrent changes`);
   }
 
-  private async read(remediator: string, scope: ModeScope): Promise<{ setting: ModeSetting; etag: string } | undefined> {
+  private async read(remediator: string, scope: ModeScope): Promise<Current | undefined> {
+    let entity: TableEntityResult<Record<string, unknown>>;
     try {
-      const entity = await this.table.getEntity<Record<string, unknown>>(remediator, rowKeyOf(scope));
-      return { setting: this.toSetting(entity), etag: entity.etag };
+      entity = await this.table.getEntity<Record<string, unknown>>(toTableKey(remediator), toTableKey(scope));
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
+      if (isEntityNotFound(error)) return undefined;
+      throw this.failure(`reading ${named(remediator, scope)}`, error);
     }
+    return { setting: this.toSetting(entity), etag: entity.etag };
   }
 
-  /** A corrupted entity throws: the resolver then fails safe instead of guessing. */
+  /** A corrupted entity throws, naming its keys: the resolver then fails safe instead of guessing. */
   private toSetting(entity: TableEntityResult<Record<string, unknown>>): ModeSetting {
-    const parsed = entitySchema.safeParse(entity);
-    if (!parsed.success) throw new Error(`mode table ${this.location} holds an invalid entity: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    const { partitionKey, rowKey, mode, changedBy, changedAt, reason } = parsed.data;
-    return { remediator: partitionKey, scope: scopeOf(rowKey), mode, changedBy, changedAt, ...(reason === undefined ? {} : { reason }) };
+    const { partitionKey, rowKey, mode, changedBy, changedAt, reason } = entity;
+    if (typeof partitionKey !== 'string' || typeof rowKey !== 'string') throw new Error(`mode table ${this.location} returned an entity without keys`);
+    const invalid = (why: string) =>
+      new Error(`mode table ${this.location} holds an invalid entity (PartitionKey ${JSON.stringify(partitionKey.slice(0, 120))}, RowKey ${JSON.stringify(rowKey.slice(0, 120))}): ${why}`);
+    const remediator = fromTableKey(partitionKey);
+    const scope = fromTableKey(rowKey);
+    if (remediator === undefined) throw invalid('PartitionKey is not an escaped remediator id');
+    if (scope === undefined) throw invalid('RowKey is not an escaped scope');
+    const parsed = settingSchema.safeParse({ remediator, scope, mode, changedBy, changedAt, ...(reason === undefined ? {} : { reason }) });
+    if (!parsed.success) throw invalid(issue(parsed.error));
+    return { ...parsed.data, scope: parsed.data.scope as ModeScope };
+  }
+
+  private checked(setting: ModeSetting): ModeSetting {
+    const parsed = settingSchema.safeParse(setting);
+    if (!parsed.success) throw new Error(`mode table ${this.location}: refusing to store an invalid setting: ${issue(parsed.error)}`);
+    return { ...parsed.data, scope: parsed.data.scope as ModeScope };
+  }
+
+  /** The service's error code, not its JSON body, keeps audit reasons and logs readable. */
+  private failure(doing: string, error: unknown): Error {
+    const detail =
+      error instanceof RestError && error.statusCode !== undefined
+        ? `${error.statusCode} ${serviceErrorCode(error) ?? 'with no error code'}`
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    return new Error(`mode table ${this.location}: ${doing} failed: ${detail}`, { cause: error });
+  }
+
+  private tooManyRaces(remediator: string, scope: ModeScope): Error {
+    return new Error(`mode table ${this.location}: ${named(remediator, scope)} kept changing under ${MAX_ATTEMPTS} attempts; try again`);
   }
 }
 
-export function tableClientFromConnectionString(connectionString: string, tableName: string, options: TableServiceClientOptions = {}): TableClient {
-  // Azurite speaks plain http on loopback; the SDK refuses that unless told.
-  return TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: connectionString.includes('http://127.0.0.1'), ...options });
+function named(remediator: string, scope: ModeScope): string {
+  return `${remediator} at ${scope}`;
 }
 
+function issue(error: z.ZodError): string {
+  const first = error.issues[0];
+  return first === undefined ? 'invalid' : `${first.path.join('.') || 'entity'}: ${first.message}`;
+}
+
+function sameSetting(a: ModeSetting, b: ModeSetting): boolean {
+  return (
+    a.remediator === b.remediator &&
+    a.scope === b.scope &&
+    a.mode === b.mode &&
+    a.changedBy === b.changedBy &&
+    a.changedAt === b.changedAt &&
+    a.reason === b.reason
+  );
+}
+
+/** Table errors carry their code in the OData body (`RestError.code` stays unset for them). */
+function serviceErrorCode(error: RestError): string | undefined {
+  const body = (error.response as { parsedBody?: unknown } | undefined)?.parsedBody;
+  if (typeof body === 'object' && body !== null && 'odataError' in body) {
+    const odata = body.odataError;
+    if (typeof odata === 'object' && odata !== null && 'code' in odata && typeof odata.code === 'string') return odata.code;
+  }
+  return error.response?.headers.get('x-ms-error-code') ?? undefined;
+}
+
+function isStatus(error: unknown, status: number): boolean {
+  return error instanceof RestError && error.statusCode === status;
+}
+
+/**
+ * A 404 for the entity, not for the table: a missing or misnamed table must throw (and the
+ * resolver fail safe), never read as "no setting here".
+ */
+function isEntityNotFound(error: unknown): boolean {
+  return isStatus(error, 404) && serviceErrorCode(error as RestError) !== 'TableNotFound';
+}
+
+/** Jitter, so racing writers do not meet again on their next attempt. */
+function backOff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+}
+
+/**
+ * A client for `tableName` from a storage connection string (Azurite, local tools). Plain http
+ * is allowed only for a loopback TableEndpoint, where the emulator listens.
+ */
+export function tableClientFromConnectionString(connectionString: string, tableName: string, options: TableServiceClientOptions = {}): TableClient {
+  return TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: isLoopbackHttp(connectionString), ...options });
+}
+
+/**
+ * A client for `tableName` at `accountUrl` (`https://<account>.table.core.windows.net`) with an
+ * Entra credential, e.g. the Function App's managed identity (needs the Storage Table Data
+ * Contributor role on the table or account).
+ */
 export function tableClientFromUrl(accountUrl: string, tableName: string, credential: TokenCredential, options: TableServiceClientOptions = {}): TableClient {
   return new TableClient(accountUrl, tableName, credential, options);
 }
 
+/** Creates the client's table; an existing one (409 TableAlreadyExists) is fine, any other failure throws. */
 export async function ensureTable(client: TableClient): Promise<void> {
-  await client.createTable();
+  try {
+    // The SDK swallows TableAlreadyExists only when it finds the code in a parsed OData body;
+    // this also accepts the x-ms-error-code header, and still throws e.g. 409 TableBeingDeleted.
+    await client.createTable();
+  } catch (error) {
+    if (error instanceof RestError && error.statusCode === 409 && serviceErrorCode(error) === 'TableAlreadyExists') return;
+    throw error;
+  }
+}
+
+function isLoopbackHttp(connectionString: string): boolean {
+  const endpoint = /(?:^|;)\s*TableEndpoint\s*=\s*([^;]*)/i.exec(connectionString)?.[1];
+  if (endpoint === undefined) return false;
+  try {
+    const url = new URL(endpoint.trim());
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  } catch {
+    return false;
+  }
 }

@@ -1,77 +1,292 @@
 /** The mode store on Azure Table Storage, with the real @azure/data-tables client against Azurite. */
-import { randomUUID } from 'node:crypto';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import type { TableClient, TableServiceClientOptions, TransactionAction } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSandboxState } from '../../../sandbox/index.js';
-import { startAzurite, type Azurite } from '../../../sandbox/azurite.js';
-import { ensureTable, tableClientFromConnectionString, TableModeStore } from '../../../shared/modes/tableStore.js';
-import type { ModeSetting } from '../../../shared/modes/store.js';
+import { startAzurite, type AzuriteTable } from '../../../sandbox/azurite.js';
+import {
+  ensureTable,
+  fromTableKey,
+  tableClientFromConnectionString,
+  tableClientFromUrl,
+  TableModeStore,
+  toTableKey,
+} from '../../../shared/modes/tableStore.js';
+import type { ModeScope, ModeSetting } from '../../../shared/modes/store.js';
 import { armWriteEvent, PRESCRIPTIONS } from '../../helpers/events.js';
 import { sharedPath } from '../../helpers/fixtures.js';
 import { startWorld } from '../../helpers/world.js';
 
-let azurite: Azurite;
+const REMEDIATOR = 'storage-public-access';
+// Few, fast retries: a dead table service must fail in milliseconds, not after the SDK's back-off.
+// One retry is kept: the lost-response tests need the SDK's own retry of a request that landed.
+const FAST: TableServiceClientOptions = { retryOptions: { maxRetries: 1, retryDelayInMs: 10, maxRetryDelayInMs: 20 } };
+
+let azurite: AzuriteTable;
 beforeAll(async () => {
   azurite = await startAzurite('table');
 });
 afterAll(async () => {
-  await azurite.stop();
+  await azurite?.stop();
 });
 
-async function store(on: Azurite = azurite): Promise<TableModeStore> {
-  // Few, fast retries: a dead table service must fail in milliseconds, not after the SDK's back-off.
-  const client = tableClientFromConnectionString(on.connectionString, `modes${randomUUID().replace(/-/g, '').slice(0, 12)}`, { retryOptions: { maxRetries: 1, retryDelayInMs: 10, maxRetryDelayInMs: 20 } });
-  await ensureTable(client);
-  return new TableModeStore(client);
+let tables = 0;
+/** Table names: letters and digits, starting with a letter; one per test so tests never share state. */
+function tableName(): string {
+  tables += 1;
+  return `modes${process.pid}x${tables}`;
 }
 
-function setting(scope: ModeSetting['scope'], mode: ModeSetting['mode'], changedBy = 'test'): ModeSetting {
-  return { remediator: 'storage-public-access', scope, mode, changedBy, changedAt: '2026-11-23T00:00:00.000Z' };
+async function fresh(on: AzuriteTable = azurite, name = tableName()): Promise<{ client: TableClient; store: TableModeStore }> {
+  const client = tableClientFromConnectionString(on.connectionString, name, FAST);
+  await ensureTable(client);
+  return { client, store: new TableModeStore(client) };
+}
+
+function setting(scope: ModeScope, mode: ModeSetting['mode'], changedBy = 'test', remediator = REMEDIATOR): ModeSetting {
+  return { remediator, scope, mode, changedBy, changedAt: '2026-11-23T00:00:00.000Z' };
 }
 
 describe('TableModeStore (Azurite)', () => {
   it('sets, lists and unsets, returning what each change replaced', async () => {
-    const s = await store();
-    expect(await s.set(setting('*', 'alert'))).toBeUndefined();
-    expect(await s.set(setting('*', 'off', 'second'))).toMatchObject({ mode: 'alert' });
-    expect(await s.set({ ...setting('rg:rg-research', 'remediate'), reason: 'why not' })).toBeUndefined();
-    expect((await s.list()).map((m) => [m.scope, m.mode, m.changedBy]).sort()).toEqual([
-      ['*', 'off', 'second'],
-      ['rg:rg-research', 'remediate', 'test'],
+    const { store } = await fresh();
+    expect(await store.list()).toEqual([]);
+    expect(await store.set(setting('*', 'alert'))).toBeUndefined();
+    expect(await store.set(setting('*', 'off', 'second'))).toEqual(setting('*', 'alert'));
+    expect(await store.set({ ...setting('rg:rg-research', 'remediate'), reason: 'why not' })).toBeUndefined();
+    expect(await store.set(setting('*', 'alert', 'other-remediator', 'diagnostic-settings'))).toBeUndefined();
+    expect((await store.list()).map((m) => [m.remediator, m.scope, m.mode, m.changedBy, m.reason]).sort()).toEqual([
+      ['diagnostic-settings', '*', 'alert', 'other-remediator', undefined],
+      [REMEDIATOR, '*', 'off', 'second', undefined],
+      [REMEDIATOR, 'rg:rg-research', 'remediate', 'test', 'why not'],
     ]);
-    expect(await s.unset('storage-public-access', 'rg:rg-research')).toMatchObject({ mode: 'remediate', reason: 'why not' });
-    expect(await s.unset('storage-public-access', 'rg:rg-research')).toBeUndefined();
+    // Replace, not merge: a reason the new setting lacks does not survive from the old one.
+    expect(await store.set(setting('rg:rg-research', 'off'))).toEqual({ ...setting('rg:rg-research', 'remediate'), reason: 'why not' });
+    expect(await store.unset(REMEDIATOR, 'rg:rg-research')).toEqual(setting('rg:rg-research', 'off'));
+    expect(await store.unset(REMEDIATOR, 'rg:rg-research')).toBeUndefined();
+    expect(await store.unset(REMEDIATOR, 'rg:never-set')).toBeUndefined();
+    expect(await store.unset('no-such-remediator', '*')).toBeUndefined();
+    expect((await store.list()).map((m) => m.scope).sort()).toEqual(['*', '*']);
   });
 
-  it.each(['rg:rg.with.dots', 'rg:rg_(test)-1', 'rg:rg-münchen'] as const)('round-trips the scope %s', async (scope) => {
-    const s = await store();
-    await s.set(setting(scope, 'off'));
-    expect((await s.list())[0]?.scope).toBe(scope);
+  it.each(['*', 'rg:rg.with.dots', 'rg:rg_(test)-1', 'rg:rg-münchen', 'rg:日本語-rg', 'rg:x'] as const)(
+    'round-trips the scope %s, stored as the RowKey verbatim',
+    async (scope) => {
+      const { client, store } = await fresh();
+      await store.set(setting(scope, 'off'));
+      expect((await store.list())[0]).toEqual(setting(scope, 'off'));
+      // `*`, `:` and valid resource group names need no escaping: the key is readable as is.
+      expect(await client.getEntity(REMEDIATOR, scope)).toMatchObject({ partitionKey: REMEDIATOR, rowKey: scope, mode: 'off' });
+      expect(await store.set(setting(scope, 'alert'))).toEqual(setting(scope, 'off'));
+      expect(await store.unset(REMEDIATOR, scope)).toEqual(setting(scope, 'alert'));
+      expect(await store.list()).toEqual([]);
+    },
+  );
+
+  it('escapes what Table keys forbid (or handle badly) and reads it back unchanged', async () => {
+    const { client, store } = await fresh();
+    const scope: ModeScope = "rg:a/b\\c#d?e%f'g!h\u0001i\u007fj\u0085k l*m:n";
+    const remediator = 'odd/remediator#1?';
+    expect(await store.set(setting(scope, 'remediate', 'test', remediator))).toBeUndefined();
+    expect(await store.list()).toEqual([setting(scope, 'remediate', 'test', remediator)]);
+    const keys = [];
+    for await (const entity of client.listEntities()) keys.push([entity.partitionKey, entity.rowKey]);
+    expect(keys).toEqual([['odd!2Fremediator!231!3F', 'rg:a!2Fb!5Cc!23d!3Fe!25f!27g!21h!01i!7Fj!85k l*m:n']]);
+    expect(await store.set(setting(scope, 'off', 'second', remediator))).toEqual(setting(scope, 'remediate', 'test', remediator));
+    expect(await store.unset(remediator, scope)).toEqual(setting(scope, 'off', 'second', remediator));
+    expect(await store.list()).toEqual([]);
   });
 
   it('loses no update when two operators set the same key at once', async () => {
-    const s = await store();
-    const [a, b] = await Promise.all([s.set(setting('*', 'alert', 'a')), s.set(setting('*', 'off', 'b'))]);
-    // One of them created the entity (nothing before it), the other replaced exactly that one.
-    const saw = [a?.changedBy ?? null, b?.changedBy ?? null];
-    expect(saw.filter((x) => x === null)).toHaveLength(1);
-    const winner = (await s.list())[0]?.changedBy;
-    expect(saw).toContain(winner === 'a' ? 'b' : 'a');
+    const { store } = await fresh();
+    const writers = ['a', 'b'];
+    const previous = await Promise.all(writers.map((w, i) => store.set(setting('*', i === 0 ? 'alert' : 'off', w))));
+    expectChain(null, previous, writers, await store.list());
   });
 
-  it('throws when the table service is down (the resolver then fails safe)', async () => {
+  it('chains six concurrent replacements of an existing setting, each "previous" exactly what it replaced', async () => {
+    const { store } = await fresh();
+    await store.set(setting('rg:rg-pharmacy', 'remediate', 'initial'));
+    const writers = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'];
+    const previous = await Promise.all(writers.map((w) => store.set(setting('rg:rg-pharmacy', 'off', w))));
+    expectChain('initial', previous, writers, await store.list());
+  });
+
+  it('lists every setting when the table answers in several pages', async () => {
+    const { client, store } = await fresh();
+    const count = 1_005;
+    const scopes = Array.from({ length: count }, (_, i) => `rg:rg-${String(i).padStart(4, '0')}`);
+    for (let start = 0; start < count; start += 100) {
+      const actions: TransactionAction[] = scopes
+        .slice(start, start + 100)
+        .map((scope) => ['create', { partitionKey: REMEDIATOR, rowKey: scope, mode: 'alert', changedBy: 'seed', changedAt: '2026-11-23T00:00:00.000Z' }]);
+      await client.submitTransaction(actions);
+    }
+    let pages = 0;
+    for await (const page of client.listEntities().byPage()) if (page.length > 0) pages += 1;
+    expect(pages).toBeGreaterThan(1);
+    expect((await store.list()).map((m) => m.scope).sort()).toEqual(scopes);
+  });
+
+  it('creates its table once; ensureTable on an existing table is a no-op', async () => {
+    const { client, store } = await fresh();
+    await store.set(setting('*', 'off'));
+    await ensureTable(client);
+    expect(await store.list()).toEqual([setting('*', 'off')]);
+  });
+
+  it.each([
+    ['an unknown mode', { rowKey: '*', mode: 'turbo' }, /RowKey "\*"\): mode: /],
+    ['a missing changedBy', { rowKey: '*', changedBy: undefined }, /changedBy: /],
+    ['a mode of the wrong type', { rowKey: '*', mode: 3 }, /mode: /],
+    ['a RowKey that is no scope', { rowKey: 'everything' }, /scope: /],
+    ['an over-long resource group', { rowKey: `rg:${'x'.repeat(91)}` }, /scope: /],
+    ['a RowKey escaped by someone else', { rowKey: 'rg%3Arg-pharmacy' }, /RowKey is not an escaped scope/],
+    ['a lone escape character', { rowKey: 'rg:rg!pharmacy' }, /RowKey is not an escaped scope/],
+    ['an escape that needs none', { rowKey: 'rg:rg!41' }, /RowKey is not an escaped scope/],
+  ] as const)('throws a clear error, naming the entity, for %s', async (_, corruption, message) => {
+    const { client, store } = await fresh();
+    await store.set(setting('rg:rg-ok', 'off'));
+    const entity = { partitionKey: REMEDIATOR, mode: 'off', changedBy: 'tool', changedAt: '2026-11-23T00:00:00.000Z', ...corruption };
+    await client.createEntity(Object.fromEntries(Object.entries(entity).filter(([, v]) => v !== undefined)) as typeof entity);
+    const error = await store.list().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/^mode table http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/modes\w+ holds an invalid entity \(PartitionKey "storage-public-access", RowKey /);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('throws, instead of answering "previous", when the entity it would replace is corrupt', async () => {
+    const { client, store } = await fresh();
+    await client.createEntity({ partitionKey: REMEDIATOR, rowKey: '*', mode: 'turbo', changedBy: 'tool', changedAt: 'now' });
+    await expect(store.set(setting('*', 'off'))).rejects.toThrow(/holds an invalid entity .*mode/);
+    await expect(store.unset(REMEDIATOR, '*')).rejects.toThrow(/holds an invalid entity .*mode/);
+    expect((await client.getEntity(REMEDIATOR, '*')).mode).toBe('turbo');
+  });
+
+  it('refuses to write a setting it could not read back, before calling the service', async () => {
+    const { store } = await fresh();
+    const invalid = [
+      { ...setting('*', 'off'), mode: 'turbo' },
+      setting('rg:' as ModeScope, 'off'),
+      setting('everything' as ModeScope, 'off'),
+      setting('*', 'off', ''),
+      { ...setting('*', 'off'), reason: 'x'.repeat(1001) },
+      setting('*', 'off', 'test', ''),
+    ] as unknown as ModeSetting[];
+    for (const s of invalid) await expect(store.set(s)).rejects.toThrow(/refusing to store an invalid setting/);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('throws, never "no setting", when the table does not exist', async () => {
+    const client = tableClientFromConnectionString(azurite.connectionString, tableName(), FAST);
+    const store = new TableModeStore(client);
+    await expect(store.list()).rejects.toThrow(/listing settings failed: 404 TableNotFound$/);
+    await expect(store.unset(REMEDIATOR, '*')).rejects.toThrow(/reading storage-public-access at \* failed: 404 TableNotFound$/);
+    await expect(store.set(setting('*', 'off'))).rejects.toThrow(/404 TableNotFound$/);
+  });
+
+  it('throws when the table service is stopped (the resolver then fails safe)', async () => {
     const other = await startAzurite('table');
-    const s = await store(other);
-    await other.kill();
-    await expect(s.list()).rejects.toThrow();
-    await expect(s.set(setting('*', 'off'))).rejects.toThrow();
-    await other.stop();
+    try {
+      const { store } = await fresh(other);
+      await store.set(setting('*', 'alert'));
+      await other.stop();
+      await expect(store.list()).rejects.toThrow(/^mode table http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/modes\w+: listing settings failed: .*ECONNREFUSED/);
+      await expect(store.set(setting('*', 'off'))).rejects.toThrow(/ECONNREFUSED/);
+      await expect(store.unset(REMEDIATOR, '*')).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  describe('when a response is lost and the SDK retries a write that had landed', () => {
+    let proxy: ResponseDroppingProxy;
+    beforeAll(async () => {
+      proxy = await startResponseDroppingProxy(azurite.tableEndpoint);
+    });
+    afterAll(async () => {
+      await proxy?.close();
+    });
+
+    async function viaProxy(): Promise<{ direct: TableModeStore; store: TableModeStore }> {
+      const { store: direct, client } = await fresh();
+      const proxied = tableClientFromConnectionString(azurite.connectionString.replace(azurite.tableEndpoint, proxy.endpoint), client.tableName, FAST);
+      return { direct, store: new TableModeStore(proxied) };
+    }
+
+    it('create: reports that nothing was replaced, not its own setting', async () => {
+      const { direct, store } = await viaProxy();
+      const dropped = proxy.dropped();
+      proxy.dropNextResponseTo('POST');
+      expect(await store.set(setting('*', 'alert', 'a'))).toBeUndefined();
+      expect(proxy.dropped()).toBe(dropped + 1);
+      expect(await direct.list()).toEqual([setting('*', 'alert', 'a')]);
+    });
+
+    it('replace: reports the setting it replaced, not its own', async () => {
+      const { direct, store } = await viaProxy();
+      await store.set(setting('*', 'alert', 'a'));
+      const dropped = proxy.dropped();
+      proxy.dropNextResponseTo('PUT');
+      expect(await store.set(setting('*', 'off', 'b'))).toEqual(setting('*', 'alert', 'a'));
+      expect(proxy.dropped()).toBe(dropped + 1);
+      expect(await direct.list()).toEqual([setting('*', 'off', 'b')]);
+    });
+
+    it('delete: reports the setting it removed, not "there was none"', async () => {
+      const { direct, store } = await viaProxy();
+      await store.set(setting('rg:rg-pharmacy', 'off', 'a'));
+      const dropped = proxy.dropped();
+      proxy.dropNextResponseTo('DELETE');
+      expect(await store.unset(REMEDIATOR, 'rg:rg-pharmacy')).toEqual(setting('rg:rg-pharmacy', 'off', 'a'));
+      expect(proxy.dropped()).toBe(dropped + 1);
+      expect(await direct.list()).toEqual([]);
+    });
+  });
+});
+
+describe('table keys', () => {
+  it('leave valid scopes and remediator ids alone and escape the rest reversibly', () => {
+    expect(toTableKey('*')).toBe('*');
+    expect(toTableKey('rg:rg_(test)-1.x')).toBe('rg:rg_(test)-1.x');
+    expect(toTableKey('a/b\\c#d?e%f\'g!h')).toBe('a!2Fb!5Cc!23d!3Fe!25f!27g!21h');
+    for (let code = 0; code < 0x300; code++) {
+      const value = `x${String.fromCharCode(code)}y`;
+      const key = toTableKey(value);
+      // eslint-disable-next-line no-control-regex
+      expect(key).not.toMatch(/[\u0000-\u001f\u007f-\u009f/\\#?%']/);
+      expect(fromTableKey(key)).toBe(value);
+    }
+    expect(fromTableKey('rg:münchen-😀')).toBe('rg:münchen-😀');
+  });
+
+  it('reject keys the escaping cannot have produced', () => {
+    for (const key of ['a!', 'a!2', 'a!2f', 'a!41', 'a/b', 'a%2Fb', "a'b"]) expect(fromTableKey(key)).toBeUndefined();
+  });
+});
+
+describe('location', () => {
+  const credential = { getToken: async () => ({ token: 'unused', expiresOnTimestamp: Date.now() + 60_000 }) };
+
+  it('is the table URL, without query string or credentials', () => {
+    expect(new TableModeStore(tableClientFromUrl('https://acct.table.core.windows.net', 'remediatormodes', credential)).location).toBe(
+      'https://acct.table.core.windows.net/remediatormodes',
+    );
+    expect(new TableModeStore(tableClientFromUrl('https://acct.table.core.windows.net/', 'remediatormodes', credential)).location).toBe(
+      'https://acct.table.core.windows.net/remediatormodes',
+    );
+    const sas = 'TableEndpoint=https://acct.table.core.windows.net/;SharedAccessSignature=sv=2024-08-04&ss=t&sig=c2VjcmV0';
+    const location = new TableModeStore(tableClientFromConnectionString(sas, 'remediatormodes')).location;
+    expect(location).toBe('https://acct.table.core.windows.net/remediatormodes');
+    expect(location).not.toMatch(/sig|sv=/);
+    expect(new TableModeStore(tableClientFromConnectionString(azurite.connectionString, 'remediatormodes')).location).toBe(`${azurite.tableEndpoint}/remediatormodes`);
   });
 });
 
 describe('pipeline with the Table mode store down', () => {
   it('fails safe to alert — not off, not remediate — and says so in the audit', async () => {
     const other = await startAzurite('table');
-    const modeStore = await store(other);
+    const { store: modeStore } = await fresh(other);
     await modeStore.set(setting('rg:rg-pharmacy', 'off'));
     const world = await startWorld(await loadSandboxState(sharedPath('examples', 'storage-state.json')), {}, { modeStore, modeCacheTtlMs: 0 });
     try {
@@ -89,3 +304,84 @@ describe('pipeline with the Table mode store down', () => {
     }
   });
 });
+
+/**
+ * Concurrent sets of one key must form one chain: following "previous" back from the stored
+ * setting visits every writer exactly once and ends at what was there before (null: nothing).
+ */
+function expectChain(initial: string | null, previous: (ModeSetting | undefined)[], writers: string[], stored: ModeSetting[]): void {
+  expect(stored).toHaveLength(1);
+  const replaced = new Map(writers.map((w, i) => [w, previous[i]?.changedBy ?? null]));
+  const visited: string[] = [];
+  let at: string | null = stored[0]?.changedBy ?? null;
+  while (at !== null && at !== initial && !visited.includes(at)) {
+    visited.push(at);
+    at = replaced.get(at) ?? null;
+  }
+  expect(at).toBe(initial);
+  expect([...visited].sort()).toEqual([...writers].sort());
+}
+
+interface ResponseDroppingProxy {
+  endpoint: string;
+  /** The next request with this method reaches Azurite, but its response is cut off (connection reset). */
+  dropNextResponseTo(method: 'POST' | 'PUT' | 'DELETE'): void;
+  dropped(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP proxy in front of Azurite that can lose one response after the service has committed the
+ * request: the only way to make the real SDK retry a write that already succeeded.
+ */
+async function startResponseDroppingProxy(tableEndpoint: string): Promise<ResponseDroppingProxy> {
+  const upstream = new URL(tableEndpoint);
+  const sockets = new Set<Socket>();
+  let armed: string | undefined;
+  let dropped = 0;
+  const server: Server = createServer((client) => {
+    const service = createConnection({ host: upstream.hostname, port: Number(upstream.port) });
+    sockets.add(client).add(service);
+    let cutResponse = false;
+    const cut = () => {
+      client.destroy();
+      service.destroy();
+    };
+    client.on('data', (chunk: Buffer) => {
+      // A keep-alive connection carries one request at a time, and each starts a fresh chunk.
+      if (armed !== undefined && chunk.toString('latin1').startsWith(`${armed} /`)) {
+        armed = undefined;
+        cutResponse = true;
+      }
+      service.write(chunk);
+    });
+    service.on('data', (chunk: Buffer) => {
+      if (cutResponse) {
+        dropped += 1;
+        cut();
+        return;
+      }
+      client.write(chunk);
+    });
+    client.on('close', () => service.destroy());
+    service.on('close', () => client.destroy());
+    client.on('error', cut);
+    service.on('error', cut);
+    client.on('close', () => sockets.delete(client));
+    service.on('close', () => sockets.delete(service));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('proxy has no port');
+  return {
+    endpoint: `http://127.0.0.1:${address.port}${upstream.pathname}`,
+    dropNextResponseTo(method) {
+      armed = method;
+    },
+    dropped: () => dropped,
+    close() {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
