@@ -72,11 +72,18 @@ export function parseResourceId(raw: unknown): ArmResourceId {
     i = 2;
   }
 
-  const base = { subscriptionId: subscriptionId.toLowerCase(), ...(resourceGroup === undefined ? {} : { resourceGroup }) };
+  const subscription = subscriptionId.toLowerCase();
+  // One object shape for every level (no spreads): ids are parsed for every event, most of them irrelevant.
+  const make = (id: string, resourceType: string, name: string, names: readonly string[], parent: ArmResourceId | undefined): ArmResourceId => {
+    const made: { -readonly [K in keyof ArmResourceId]: ArmResourceId[K] } = { id, key: id.toLowerCase(), subscriptionId: subscription, resourceType, name, names };
+    if (resourceGroup !== undefined) made.resourceGroup = resourceGroup;
+    if (parent !== undefined) made.parent = parent;
+    return made;
+  };
   let current: ArmResourceId =
     resourceGroup === undefined
-      ? { ...base, id: canonical, key: canonical.toLowerCase(), resourceType: 'Microsoft.Resources/subscriptions', name: subscriptionId, names: [subscriptionId] }
-      : { ...base, id: canonical, key: canonical.toLowerCase(), resourceType: 'Microsoft.Resources/resourceGroups', name: resourceGroup, names: [resourceGroup] };
+      ? make(canonical, 'Microsoft.Resources/subscriptions', subscriptionId, [subscriptionId], undefined)
+      : make(canonical, 'Microsoft.Resources/resourceGroups', resourceGroup, [resourceGroup], undefined);
   let scope: ArmResourceId = current;
 
   if (i >= rest.length) return current;
@@ -99,16 +106,7 @@ export function parseResourceId(raw: unknown): ArmResourceId {
       types.push(type);
       names.push(name);
       prefix += `/${type}/${name}`;
-      const resourceType = `${namespace}/${types.join('/')}`;
-      current = {
-        ...base,
-        id: prefix,
-        key: prefix.toLowerCase(),
-        resourceType,
-        name,
-        names: [...names],
-        parent: types.length === 1 ? parentScope : current,
-      };
+      current = make(prefix, `${namespace}/${types.join('/')}`, name, [...names], types.length === 1 ? parentScope : current);
       i += 2;
     }
     if (types.length === 0) fail(raw, `provider ${namespace} names no resource type`);
