@@ -6,20 +6,9 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { KeyedMutex } from '../concurrency.js';
-import type { ModeScope, ModeSetting, ModeStore } from './store.js';
+import { modeSettingSchema, type ModeScope, type ModeSetting, type ModeStore } from './store.js';
 
-const settingSchema = z
-  .object({
-    remediator: z.string().min(1).max(100),
-    scope: z.union([z.literal('*'), z.string().regex(/^rg:.{1,90}$/u)]),
-    mode: z.enum(['off', 'alert', 'remediate']),
-    changedBy: z.string().min(1).max(200),
-    changedAt: z.string().min(1).max(64),
-    reason: z.string().max(1000).optional(),
-  })
-  .strict();
-
-const fileSchema = z.object({ modes: z.array(settingSchema) }).strict();
+const fileSchema = z.object({ modes: z.array(modeSettingSchema) }).strict();
 
 /** Read-modify-write of one file must not interleave within this process. */
 const FILE_LOCKS = new KeyedMutex();

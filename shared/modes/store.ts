@@ -2,6 +2,7 @@
  * Port: where operators' mode choices live. Not in resource-group tags: an RG owner must not
  * be able to switch off the controls that watch their own resources.
  */
+import { z } from 'zod';
 import type { Mode } from '../remediator.js';
 
 /** `*`: the subscription-wide default; `rg:<name in lower case>`: one resource group. */
@@ -31,3 +32,15 @@ export interface ModeStore {
 export function resourceGroupScope(resourceGroup: string): ModeScope {
   return `rg:${resourceGroup.toLowerCase()}`;
 }
+
+/** What every store accepts and returns; checked on write as well as on read, so a setting a store took can always be read back. */
+export const modeSettingSchema = z
+  .object({
+    remediator: z.string().min(1).max(100),
+    scope: z.union([z.literal('*'), z.string().regex(/^rg:.{1,90}$/u)]),
+    mode: z.enum(['off', 'alert', 'remediate']),
+    changedBy: z.string().min(1).max(200),
+    changedAt: z.string().min(1).max(64),
+    reason: z.string().max(1000).optional(),
+  })
+  .strict();

@@ -7,18 +7,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { RestError, TableClient, type TableEntityResult, type TableServiceClientOptions } from '@azure/data-tables';
 import { z } from 'zod';
-import type { ModeScope, ModeSetting, ModeStore } from './store.js';
-
-// The same limits as the file store, checked on write as well as on read: a setting this store
-// accepted but list() then rejected would turn every later resolution into a fail-safe alert.
-const settingSchema = z.object({
-  remediator: z.string().min(1).max(100),
-  scope: z.union([z.literal('*'), z.string().regex(/^rg:.{1,90}$/u)]),
-  mode: z.enum(['off', 'alert', 'remediate']),
-  changedBy: z.string().min(1).max(200),
-  changedAt: z.string().min(1).max(64),
-  reason: z.string().max(1000).optional(),
-});
+import { modeSettingSchema, type ModeScope, type ModeSetting, type ModeStore } from './store.js';
 
 /**
  * Conditional writes that lose a race are retried after reading again. Each lost race means
@@ -169,13 +158,13 @@ export class TableModeStore implements ModeStore {
     const scope = fromTableKey(rowKey);
     if (remediator === undefined) throw invalid('PartitionKey is not an escaped remediator id');
     if (scope === undefined) throw invalid('RowKey is not an escaped scope');
-    const parsed = settingSchema.safeParse({ remediator, scope, mode, changedBy, changedAt, ...(reason === undefined ? {} : { reason }) });
+    const parsed = modeSettingSchema.safeParse({ remediator, scope, mode, changedBy, changedAt, ...(reason === undefined ? {} : { reason }) });
     if (!parsed.success) throw invalid(issue(parsed.error));
     return { ...parsed.data, scope: parsed.data.scope as ModeScope };
   }
 
   private checked(setting: ModeSetting): ModeSetting {
-    const parsed = settingSchema.safeParse(setting);
+    const parsed = modeSettingSchema.safeParse(setting);
     if (!parsed.success) throw new Error(`mode table ${this.location}: refusing to store an invalid setting: ${issue(parsed.error)}`);
     return { ...parsed.data, scope: parsed.data.scope as ModeScope };
   }
