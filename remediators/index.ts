@@ -1,5 +1,6 @@
 import type { Remediator } from '../shared/remediator.js';
 import type { ResourceSnapshot } from '../shared/arm/snapshot.js';
+import { expiredRoleAssignments } from './expired-role-assignments.js';
 import { storagePublicAccess } from './storage-public-access.js';
 import { storageSecureTransfer } from './storage-secure-transfer.js';
 
@@ -10,6 +11,7 @@ import { storageSecureTransfer } from './storage-secure-transfer.js';
 export const REMEDIATORS: readonly Remediator<ResourceSnapshot>[] = [
   storagePublicAccess,
   storageSecureTransfer,
+  expiredRoleAssignments,
 ];
 
 export function findRemediator(id: string): Remediator<ResourceSnapshot> | undefined {

@@ -10,6 +10,15 @@ import type { Policy } from './remediator.js';
 
 const mode = z.enum(['off', 'alert', 'remediate']);
 
+const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** Owner, User Access Administrator, Role Based Access Control Administrator: they can grant access. */
+export const PRIVILEGED_BUILT_IN_ROLES = [
+  '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+  '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
+  'f58310d9-a9f6-439a-9e8d-f62e7b41a168',
+] as const;
+
 const configFile = z
   .object({
     /** Object ids and app ids of the service's own identity: its changes are ignored (no loops). */
@@ -19,9 +28,19 @@ const configFile = z
     /** Alert with the planned change instead of remediating, everywhere. */
     dryRun: z.boolean().default(false),
     policy: z
-      .object({ minimumTlsVersion: z.enum(['TLS1_2', 'TLS1_3']).default('TLS1_2') })
+      .object({
+        minimumTlsVersion: z.enum(['TLS1_2', 'TLS1_3']).default('TLS1_2'),
+        roleAssignments: z
+          .object({
+            privilegedRoleIds: z.array(z.string().regex(GUID_PATTERN)).default([...PRIVILEGED_BUILT_IN_ROLES]),
+            maxAgeDays: z.record(z.string(), z.number().int().min(1).max(3650)).default({ User: 90 }),
+            protectedPrincipalIds: z.array(z.string().regex(GUID_PATTERN)).default([]),
+          })
+          .strict()
+          .default({ privilegedRoleIds: [...PRIVILEGED_BUILT_IN_ROLES], maxAgeDays: { User: 90 }, protectedPrincipalIds: [] }),
+      })
       .strict()
-      .default({ minimumTlsVersion: 'TLS1_2' }),
+      .default({ minimumTlsVersion: 'TLS1_2', roleAssignments: { privilegedRoleIds: [...PRIVILEGED_BUILT_IN_ROLES], maxAgeDays: { User: 90 }, protectedPrincipalIds: [] } }),
     arm: z
       .object({
         /** SDK retries (429 with Retry-After, 5xx) per request. */
@@ -74,7 +93,15 @@ export function buildConfig(json: unknown, env: NodeJS.ProcessEnv = process.env)
     selfIds,
     modes: parsed.data.modes,
     dryRun: parsed.data.dryRun,
-    policy: parsed.data.policy,
+    policy: {
+      minimumTlsVersion: parsed.data.policy.minimumTlsVersion,
+      roleAssignments: {
+        privilegedRoleIds: parsed.data.policy.roleAssignments.privilegedRoleIds.map((id) => id.toLowerCase()),
+        maxAgeDays: parsed.data.policy.roleAssignments.maxAgeDays,
+        // The service's own identity is never revoked by itself.
+        protectedPrincipalIds: [...new Set([...parsed.data.policy.roleAssignments.protectedPrincipalIds.map((id) => id.toLowerCase()), ...selfIds])],
+      },
+    },
     arm: parsed.data.arm,
     concurrency: parsed.data.concurrency,
     maxRemediationsPerBatch: parsed.data.maxRemediationsPerBatch,

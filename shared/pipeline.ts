@@ -174,7 +174,7 @@ export class Pipeline {
     signal: AbortSignal,
     batch: BatchScope,
   ): Promise<{ result: ChangeResult; snapshot: ResourceSnapshot }> {
-    const ctx: EvalContext = { now: this.clock(), policy: this.deps.config.policy };
+    const ctx = this.evalContext();
     const findings = remediator.evaluate(snapshot, ctx);
     const base = { eventId: event.eventId, resourceId: event.resource.id };
     const cite = citeFindings(remediator, findings);
@@ -218,6 +218,7 @@ export class Pipeline {
   ): Promise<{ result: ChangeResult; snapshot: ResourceSnapshot }> {
     const applied: ChangeView[] = [];
     let current = snapshot;
+    let deleted = false;
     let lastSeq: number | null = null;
     for (const change of changes) {
       const view = this.view(change);
@@ -233,7 +234,8 @@ export class Pipeline {
       await this.syncOrFail(); // write-ahead: the intent is on disk before ARM is touched
       try {
         const written = await this.deps.arm.apply(change, signal);
-        current = written.after ?? (await this.deps.arm.read(current.id, signal));
+        if (written.deleted === true) deleted = true;
+        else current = written.after ?? (await this.deps.arm.read(current.id, signal));
       } catch (error) {
         const gone = error instanceof ResourceGoneError;
         const reason = gone ? 'resource no longer exists' : describeError(error);
@@ -246,12 +248,14 @@ export class Pipeline {
         return { result, snapshot: current };
       }
       applied.push(view);
-      const outcome = { kind: 'outcome' as const, intentSeq: intent.seq, outcome: 'succeeded' as const, decision: 'remediated' as const, change: view, after: valuesOf(current, change) };
+      const outcome = { kind: 'outcome' as const, intentSeq: intent.seq, outcome: 'succeeded' as const, decision: 'remediated' as const, change: view, after: deleted ? {} : valuesOf(current, change) };
       lastSeq = (await this.appendOrFail({ ...auditFields(common), ...outcome, service: this.serviceIds })).seq;
     }
 
+    // A deletion ARM acknowledged is its own confirmation: there is nothing left to evaluate.
+    if (deleted) return { result: { ...common, decision: 'remediated', changes: applied, auditSeq: lastSeq }, snapshot: current };
     // Confirm from what ARM returned: the findings this remediator planned for must be gone.
-    const remaining = remediator.evaluate(current, { now: this.clock(), policy: this.deps.config.policy });
+    const remaining = remediator.evaluate(current, this.evalContext());
     if (remaining.length > 0) {
       const reason = `not confirmed: ${remaining.map((f) => f.property).join(', ')} still non-compliant after the write`;
       const record = await this.appendOrFail({ ...auditFields(common), kind: 'decision', decision: 'failed', reason, actor: event.caller });
@@ -285,6 +289,15 @@ export class Pipeline {
       });
       this.deps.log.warn({ resourceId: event.resource.id, intentSeq: intent.seq, inPlace }, 'dangling audit intent closed after re-read');
     }
+  }
+
+  /** The service's own identity is protected from its own revocations, whatever the policy file says. */
+  private evalContext(): EvalContext {
+    const policy = this.deps.config.policy;
+    return {
+      now: this.clock(),
+      policy: { ...policy, roleAssignments: { ...policy.roleAssignments, protectedPrincipalIds: [...new Set([...policy.roleAssignments.protectedPrincipalIds, ...this.serviceIds])] } },
+    };
   }
 
   private async resolveMode(remediator: Remediator, event: ResourceChangeEvent): Promise<ModeResolution> {
@@ -354,8 +367,13 @@ export class Pipeline {
   }
 }
 
-/** Values of the properties a change touches: what the audit keeps instead of whole payloads. */
+/**
+ * Values of the properties a change touches: what the audit keeps instead of whole payloads. A
+ * deletion keeps the whole resource (a role assignment: scope, role, principal, description,
+ * condition, created on/by) so that `restore` can re-create exactly what was removed.
+ */
 function valuesOf(snapshot: ResourceSnapshot, change: Change): Record<string, unknown> {
+  if (change.body === undefined) return { ...snapshot.resource };
   return pick(snapshot.resource, Object.keys(change.body));
 }
 

@@ -13,6 +13,14 @@ export const MODES: readonly Mode[] = ['off', 'alert', 'remediate'];
 /** Policy knobs remediators read; defaults in shared/config.ts. */
 export interface Policy {
   minimumTlsVersion: 'TLS1_2' | 'TLS1_3';
+  roleAssignments: {
+    /** Built-in role definition GUIDs (not names) whose assignments must expire. */
+    privilegedRoleIds: readonly string[];
+    /** Maximum age in days of a privileged assignment, per principal type (e.g. User: 90). */
+    maxAgeDays: Readonly<Record<string, number>>;
+    /** Principals never revoked (break-glass accounts, the service itself): alert instead. */
+    protectedPrincipalIds: readonly string[];
+  };
 }
 
 export interface EvalContext {
@@ -30,6 +38,8 @@ export interface Finding {
   actual: unknown;
   expected: unknown;
   message: string;
+  /** false: report only (alert) — e.g. a protected principal, or something only a person can decide. */
+  remediable?: boolean;
 }
 
 /**
@@ -48,6 +58,13 @@ export type Change =
       method: 'PATCH';
       resourceId: string;
       body: BlobContainer;
+    }
+  | {
+      /** Revocation: the audit keeps the assignment's full snapshot so `restore` can re-create it. */
+      operation: 'roleAssignments.deleteById';
+      method: 'DELETE';
+      resourceId: string;
+      body?: undefined;
     };
 
 export interface Remediator<S extends ResourceSnapshot = ResourceSnapshot> {

@@ -3,18 +3,21 @@
  * the real Azure SDK clients (one per subscription, created once per process); the sandbox
  * and Azure differ only in the endpoint and credential handed to them.
  */
+import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { KnownVersions, StorageManagementClient, type StorageManagementClientOptionalParams } from '@azure/arm-storage';
 import type { TokenCredential } from '@azure/core-auth';
 import { classifyArmError } from '../errors.js';
 import type { Change } from '../remediator.js';
 import { parseResourceId, type ArmResourceId } from './resourceId.js';
-import { BLOB_CONTAINER, STORAGE_ACCOUNT } from './resourceTypes.js';
+import { BLOB_CONTAINER, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from './resourceTypes.js';
 import type { ResourceSnapshot } from './snapshot.js';
 
 export interface AppliedChange {
   apiVersion: string;
   /** The resource as ARM returned it from the write; undefined when the response cannot tell. */
   after?: ResourceSnapshot;
+  /** ARM acknowledged a DELETE: there is nothing left to re-read. */
+  deleted?: boolean;
 }
 
 export interface ArmGateway {
@@ -43,20 +46,29 @@ export interface ArmConnection {
  * (20.0.0 dropped account properties from update bodies, so 20.1.0 is the floor.)
  */
 const STORAGE_API_VERSION: string = KnownVersions.V20250801;
+/** What @azure/arm-authorization 9 sends for role assignments (the current stable version). */
+const ROLE_ASSIGNMENTS_API_VERSION = '2022-04-01';
+
+const READABLE = new Set([STORAGE_ACCOUNT, BLOB_CONTAINER, ROLE_ASSIGNMENT].map((t) => t.toLowerCase()));
 
 export class SdkArmGateway implements ArmGateway {
   private readonly storageClients = new Map<string, StorageManagementClient>();
+  private readonly authorizationClients = new Map<string, AuthorizationManagementClient>();
 
   constructor(private readonly connection: ArmConnection) {}
 
   canRead(id: ArmResourceId): boolean {
-    const type = id.resourceType.toLowerCase();
-    return type === STORAGE_ACCOUNT.toLowerCase() || type === BLOB_CONTAINER.toLowerCase();
+    return READABLE.has(id.resourceType.toLowerCase());
   }
 
   async read(id: ArmResourceId, signal?: AbortSignal): Promise<ResourceSnapshot> {
     const options = signal === undefined ? {} : { abortSignal: signal };
     try {
+      if (id.resourceType.toLowerCase() === ROLE_ASSIGNMENT.toLowerCase()) {
+        const resource = await this.authorization(id.subscriptionId).roleAssignments.getById(id.id, options);
+        // Whether the principal still exists needs Microsoft Graph, which is not wired yet: unknown is never "deleted".
+        return { type: ROLE_ASSIGNMENT, id, resource, principal: 'unknown' };
+      }
       const client = this.storage(id.subscriptionId);
       const [account, , container] = id.names;
       const resourceGroup = requireResourceGroup(id);
@@ -78,6 +90,10 @@ export class SdkArmGateway implements ArmGateway {
     const id = parseResourceId(change.resourceId);
     const options = signal === undefined ? {} : { abortSignal: signal };
     try {
+      if (change.operation === 'roleAssignments.deleteById') {
+        await this.authorization(id.subscriptionId).roleAssignments.deleteById(id.id, options);
+        return { apiVersion: ROLE_ASSIGNMENTS_API_VERSION, deleted: true };
+      }
       const client = this.storage(id.subscriptionId);
       const resourceGroup = requireResourceGroup(id);
       switch (change.operation) {
@@ -98,11 +114,7 @@ export class SdkArmGateway implements ArmGateway {
   }
 
   apiVersionOf(change: Change): string {
-    switch (change.operation) {
-      case 'storageAccounts.update':
-      case 'blobContainers.update':
-        return STORAGE_API_VERSION;
-    }
+    return change.operation === 'roleAssignments.deleteById' ? ROLE_ASSIGNMENTS_API_VERSION : STORAGE_API_VERSION;
   }
 
   private storage(subscriptionId: string): StorageManagementClient {
@@ -110,6 +122,19 @@ export class SdkArmGateway implements ArmGateway {
     if (client === undefined) {
       client = new StorageManagementClient(this.connection.credential, subscriptionId, this.clientOptions());
       this.storageClients.set(subscriptionId, client);
+    }
+    return client;
+  }
+
+  private authorization(subscriptionId: string): AuthorizationManagementClient {
+    let client = this.authorizationClients.get(subscriptionId);
+    if (client === undefined) {
+      client = new AuthorizationManagementClient(this.connection.credential, subscriptionId, {
+        ...(this.connection.endpoint === undefined ? {} : { endpoint: this.connection.endpoint }),
+        ...(this.connection.ca === undefined ? {} : { tlsOptions: { ca: this.connection.ca } }),
+        retryOptions: { maxRetries: this.connection.maxRetries ?? 3, maxRetryDelayInMs: 10_000 },
+      });
+      this.authorizationClients.set(subscriptionId, client);
     }
     return client;
   }

@@ -1,6 +1,10 @@
+import type { RoleAssignment } from '@azure/arm-authorization';
 import type { BlobContainer, StorageAccount } from '@azure/arm-storage';
 import type { ArmResourceId } from './resourceId.js';
-import { BLOB_CONTAINER, STORAGE_ACCOUNT } from './resourceTypes.js';
+import { BLOB_CONTAINER, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from './resourceTypes.js';
+
+/** What Microsoft Graph says of a principal: deleted only when Graph positively says so. */
+export type PrincipalStatus = 'exists' | 'deleted' | 'unknown';
 
 /**
  * A live resource as the SDK read it, tagged with its type so remediators can narrow it.
@@ -8,6 +12,7 @@ import { BLOB_CONTAINER, STORAGE_ACCOUNT } from './resourceTypes.js';
  */
 export type ResourceSnapshot =
   | { type: typeof STORAGE_ACCOUNT; id: ArmResourceId; resource: StorageAccount }
-  | { type: typeof BLOB_CONTAINER; id: ArmResourceId; resource: BlobContainer };
+  | { type: typeof BLOB_CONTAINER; id: ArmResourceId; resource: BlobContainer }
+  | { type: typeof ROLE_ASSIGNMENT; id: ArmResourceId; resource: RoleAssignment; principal: PrincipalStatus };
 
 export type SnapshotOf<T extends ResourceSnapshot['type']> = Extract<ResourceSnapshot, { type: T }>;

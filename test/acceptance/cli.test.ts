@@ -222,8 +222,9 @@ describe('hipaa-remediator modes', () => {
 
     const explained = JSON.parse((await cli(['modes', 'explain', RX01, '--home', home, '--json'])).stdout) as { remediators: { remediator: string; mode: string; source: string }[] };
     expect(explained.remediators).toEqual([
-      expect.objectContaining({ remediator: 'storage-public-access', mode: 'alert', source: 'resource-group' }),
-      expect.objectContaining({ remediator: 'storage-secure-transfer', mode: 'remediate', source: 'default' }),
+      expect.objectContaining({ remediator: 'storage-public-access', mode: 'alert', source: 'resource-group', appliesToType: true }),
+      expect.objectContaining({ remediator: 'storage-secure-transfer', mode: 'remediate', source: 'default', appliesToType: true }),
+      expect.objectContaining({ remediator: 'expired-role-assignments', mode: 'remediate', source: 'default', appliesToType: false }),
     ]);
 
     const ran = await cli(['process', EVENTS, '--sandbox', STATE, '--home', home, '--json']);
@@ -257,7 +258,7 @@ describe('hipaa-remediator remediators', () => {
     const ran = await cli(['remediators', '--json']);
     expect(ran.code).toBe(0);
     const out = JSON.parse(ran.stdout) as { remediators: { id: string; mode: string; controls: { citation: string }[] }[] };
-    expect(out.remediators.map((r) => r.id)).toEqual(['storage-public-access', 'storage-secure-transfer']);
+    expect(out.remediators.map((r) => r.id)).toEqual(['storage-public-access', 'storage-secure-transfer', 'expired-role-assignments']);
     expect(out.remediators[0]?.controls[0]?.citation).toBe('45 CFR 164.312(a)(1)');
     expect(out.remediators.every((r) => r.mode === 'remediate')).toBe(true);
   });

@@ -1,14 +1,46 @@
+import type { RoleAssignment } from '@azure/arm-authorization';
 import type { BlobContainer, StorageAccount } from '@azure/arm-storage';
 import { parseResourceId } from '../../shared/arm/resourceId.js';
-import { BLOB_CONTAINER, STORAGE_ACCOUNT } from '../../shared/arm/resourceTypes.js';
-import type { ResourceSnapshot, SnapshotOf } from '../../shared/arm/snapshot.js';
+import { BLOB_CONTAINER, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from '../../shared/arm/resourceTypes.js';
+import type { PrincipalStatus, ResourceSnapshot, SnapshotOf } from '../../shared/arm/snapshot.js';
 import type { Change, EvalContext } from '../../shared/remediator.js';
 
 const SUB = '11111111-2222-4333-8444-555555555555';
 export const ACCOUNT_ID = `/subscriptions/${SUB}/resourceGroups/rg-clinical/providers/Microsoft.Storage/storageAccounts/stclinical01`;
 export const CONTAINER_ID = `${ACCOUNT_ID}/blobServices/default/containers/lab-results`;
 
-export const CTX: EvalContext = { now: new Date('2026-11-23T00:00:00Z'), policy: { minimumTlsVersion: 'TLS1_2' } };
+export const ROLE_ASSIGNMENT_ID = `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleAssignments/e7c1d2a3-b4c5-4d6e-8f7a-9b0c1d2e3f4a`;
+export const OWNER = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
+export const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
+
+export const CTX: EvalContext = {
+  now: new Date('2026-11-23T00:00:00Z'),
+  policy: {
+    minimumTlsVersion: 'TLS1_2',
+    roleAssignments: {
+      privilegedRoleIds: [OWNER, '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9', 'f58310d9-a9f6-439a-9e8d-f62e7b41a168'],
+      maxAgeDays: { User: 90 },
+      protectedPrincipalIds: ['00000000-0000-4000-8000-00000000b6a5'],
+    },
+  },
+};
+
+export function roleAssignment(resource: Partial<RoleAssignment>, principal: PrincipalStatus = 'exists'): SnapshotOf<typeof ROLE_ASSIGNMENT> {
+  return {
+    type: ROLE_ASSIGNMENT,
+    id: parseResourceId(ROLE_ASSIGNMENT_ID),
+    principal,
+    resource: {
+      id: ROLE_ASSIGNMENT_ID,
+      scope: `/subscriptions/${SUB}`,
+      roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${READER}`,
+      principalId: '3c9d2a71-5e4f-4b8a-9d1c-7e6f5a4b3c2d',
+      principalType: 'User',
+      createdOn: new Date('2026-11-01T00:00:00Z'),
+      ...resource,
+    },
+  };
+}
 
 export function account(resource: Partial<StorageAccount>): SnapshotOf<typeof STORAGE_ACCOUNT> {
   return { type: STORAGE_ACCOUNT, id: parseResourceId(ACCOUNT_ID), resource: { id: ACCOUNT_ID, name: 'stclinical01', type: STORAGE_ACCOUNT, ...resource, location: resource.location ?? 'eastus2' } };
@@ -19,8 +51,11 @@ export function container(resource: BlobContainer): SnapshotOf<typeof BLOB_CONTA
 }
 
 /** What ARM would hold after the change: the SDK parameter fields land on the same SDK model fields. */
-export function applied<S extends ResourceSnapshot>(snapshot: S, changes: readonly Change[]): S {
+export function applied<S extends ResourceSnapshot>(snapshot: S, changes: readonly Change[]): S | undefined {
   let resource: object = snapshot.resource;
-  for (const change of changes) resource = { ...resource, ...change.body };
+  for (const change of changes) {
+    if (change.method === 'DELETE') return undefined;
+    resource = { ...resource, ...change.body };
+  }
   return { ...snapshot, resource } as S;
 }

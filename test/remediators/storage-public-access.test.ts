@@ -37,7 +37,7 @@ describe('storage-public-access', () => {
   it('is idempotent: plan(applied(plan(x))) is []', () => {
     for (const snapshot of [account({ allowBlobPublicAccess: true }), container({ publicAccess: 'Container' })]) {
       const fixed = applied(snapshot, storagePublicAccess.plan(snapshot, storagePublicAccess.evaluate(snapshot, CTX)));
-      expect(storagePublicAccess.plan(fixed, storagePublicAccess.evaluate(fixed, CTX))).toEqual([]);
+      expect(storagePublicAccess.plan(fixed!, storagePublicAccess.evaluate(fixed!, CTX))).toEqual([]);
     }
   });
 });

@@ -19,7 +19,7 @@ describe('storage-secure-transfer', () => {
 
   it('raises TLS1_2 to TLS1_3 when the policy asks for it', () => {
     const snapshot = account({ enableHttpsTrafficOnly: true, minimumTlsVersion: 'TLS1_2' });
-    const ctx = { ...CTX, policy: { minimumTlsVersion: 'TLS1_3' as const } };
+    const ctx = { ...CTX, policy: { ...CTX.policy, minimumTlsVersion: 'TLS1_3' as const } };
     const findings = storageSecureTransfer.evaluate(snapshot, ctx);
     expect(storageSecureTransfer.plan(snapshot, findings)[0]?.body).toEqual({ minimumTlsVersion: 'TLS1_3' });
   });
@@ -32,6 +32,6 @@ describe('storage-secure-transfer', () => {
   it('is idempotent: plan(applied(plan(x))) is []', () => {
     const snapshot = account({ enableHttpsTrafficOnly: false, minimumTlsVersion: 'TLS1_1' });
     const fixed = applied(snapshot, storageSecureTransfer.plan(snapshot, storageSecureTransfer.evaluate(snapshot, CTX)));
-    expect(storageSecureTransfer.plan(fixed, storageSecureTransfer.evaluate(fixed, CTX))).toEqual([]);
+    expect(storageSecureTransfer.plan(fixed!, storageSecureTransfer.evaluate(fixed!, CTX))).toEqual([]);
   });
 });
