@@ -28,6 +28,8 @@ export interface ArmOperation {
   readonly preconditions: Preconditions;
   /** Scheme and authority of the sandbox, for nextLink. */
   readonly baseUrl: string;
+  /** The authenticated caller's object id, for services that record who wrote. */
+  readonly callerObjectId?: string;
 }
 
 /** A state change made by an operation. */
@@ -101,7 +103,7 @@ export class ArmEngine {
       case 'PATCH':
         return this.write(operation, method, definition, parent, current, ns);
       case 'DELETE':
-        return this.remove(operation, current, ns);
+        return this.remove(operation, current, ns, definition);
       default:
         throw methodNotAllowed(method);
     }
@@ -169,6 +171,7 @@ export class ArmEngine {
     const stored = this.store.get(path.path);
     if (stored !== undefined) return stored;
     const name = path.names.at(-1);
+    if (name !== undefined && definition.builtIn !== undefined) return definition.builtIn(this.newId(path, definition, parent), name);
     if (parent === undefined || name === undefined) return undefined;
     return this.implicit(definition, this.newId(path, definition, parent), name, parent);
   }
@@ -212,6 +215,8 @@ export class ArmEngine {
       apiVersion: operation.apiVersion,
       now,
       lookup: (id) => this.lookup(id),
+      resourcesOfType: (type) => this.store.filter((r) => idKey(r.type) === idKey(type)),
+      callerObjectId: operation.callerObjectId,
     };
     definition.validate?.(context);
     rejectLocationChange(existing, body, resourceId);
@@ -244,7 +249,7 @@ export class ArmEngine {
     return { status, body: next, ...etagOf(next), changes: [change], namespace };
   }
 
-  private remove(operation: ArmOperation, existing: ArmResource | undefined, namespace: string): ArmResult {
+  private remove(operation: ArmOperation, existing: ArmResource | undefined, namespace: string, definition: ResourceTypeDefinition): ArmResult {
     checkPreconditions('DELETE', operation.preconditions, existing);
     if (existing === undefined) return { status: 204, changes: [], namespace };
     const removed = this.store.deleteTree(existing.id);
@@ -254,7 +259,7 @@ export class ArmEngine {
       resourceType: resource.type,
       before: resource,
     }));
-    return { status: 200, changes, namespace };
+    return { status: 200, ...(definition.deleteReturnsResource === true ? { body: existing } : {}), changes, namespace };
   }
 
   private list(operation: ArmOperation, provider: ResourceProvider, definition: ResourceTypeDefinition): ArmResult {

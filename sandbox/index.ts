@@ -24,6 +24,8 @@ export { ARM_THROTTLE_LIMITS } from './throttle.js';
 export type { BucketLimit, ThrottleLimits } from './throttle.js';
 export { HEALTHCARE_SUBSCRIPTION_ID, healthcareSubscription } from './seed.js';
 export { STORAGE_API_VERSIONS } from './providers/storage.js';
+export { AUTHORIZATION_API_VERSIONS, BUILT_IN_ROLE_IDS } from './providers/authorization.js';
+export type { GraphAnswer } from './graph.js';
 export { KEY_VAULT_API_VERSIONS } from './keyvault.js';
 export type { SandboxKeySpec } from './keyvault.js';
 export type { ArmMethod, ResourceProvider, ResourceTypeDefinition, WriteContext } from './providers/types.js';

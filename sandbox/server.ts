@@ -18,6 +18,8 @@ import {
 import { EventGrid, type EventGridEmulator } from './eventgrid.js';
 import { type FaultInjector, type FaultSpec, FaultTable, defaultFaultCode, defaultFaultMessage } from './faults.js';
 import { KeyVault, type SandboxKeySpec } from './keyvault.js';
+import { isGraphPath, serveGraph } from './graph.js';
+import { serveTenantRoleDefinition } from './providers/authorization.js';
 import { PROVIDERS } from './providers/index.js';
 import { HEALTHCARE_SUBSCRIPTION_ID } from './seed.js';
 import { type ArmResource, type SandboxState, parseSandboxState } from './state.js';
@@ -305,7 +307,9 @@ class SandboxServer implements Sandbox {
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = (request.method ?? 'GET').toUpperCase();
-    const url = new URL(request.url ?? '/', this.baseUrl);
+    // Clients that build `/{scope}/...` from a scope with a leading slash send `//subscriptions/...`;
+    // ARM accepts it, and URL parsing would otherwise read "subscriptions" as a host.
+    const url = new URL((request.url ?? '/').replace(/^\/{2,}/, '/'), this.baseUrl);
     const exchange = new Exchange(request, response, method, url, (record) => this.records.push(record));
 
     // Faults stand for failures in front of ARM's own checks, so they come before authentication.
@@ -320,9 +324,16 @@ class SandboxServer implements Sandbox {
     try {
       const body = await readArmBody(request);
       exchange.caller = authenticate(request.headers.authorization);
+      // Graph shares the host but not ARM's api-version rule or ARM's throttling buckets.
+      if (isGraphPath(url.pathname)) {
+        const answer = serveGraph(method, url.pathname, parseJsonBody(body), this.directory);
+        return exchange.send(answer.status, answer.body);
+      }
       this.applyThrottle(exchange, exchange.caller, categoryOf(method));
       const apiVersion = exchange.apiVersion;
       if (apiVersion === undefined) throw missingApiVersion();
+      const tenantRole = serveTenantRoleDefinition(method, url.pathname, apiVersion);
+      if (tenantRole !== undefined) return exchange.send(tenantRole.status, tenantRole.body);
       const path = parseArmPath(url.pathname);
       if (path === undefined) throw noRegisteredProvider(url.pathname);
       const result = this.engine.execute({
@@ -337,6 +348,7 @@ class SandboxServer implements Sandbox {
           ...(request.headers['if-none-match'] !== undefined ? { ifNoneMatch: request.headers['if-none-match'] } : {}),
         },
         baseUrl: this.baseUrl,
+        callerObjectId: exchange.caller.objectId,
       });
       this.announce(result, exchange, exchange.caller, path.path);
       exchange.send(result.status, result.body, result.etag !== undefined ? { etag: result.etag } : {});

@@ -1,5 +1,6 @@
+import { authorizationProvider } from './authorization.js';
 import { storageProvider } from './storage.js';
 import type { ResourceProvider } from './types.js';
 
 /** Every resource provider the sandbox serves; a new provider is one module plus one line here. */
-export const PROVIDERS: readonly ResourceProvider[] = [storageProvider];
+export const PROVIDERS: readonly ResourceProvider[] = [storageProvider, authorizationProvider];

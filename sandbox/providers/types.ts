@@ -18,6 +18,10 @@ export interface WriteContext {
   readonly now: Date;
   /** Reads any resource in the sandbox, for rules that span resources. */
   lookup(id: string): ArmResource | undefined;
+  /** Every stored resource of a type, for uniqueness rules across scopes (role assignments). */
+  resourcesOfType(type: string): ArmResource[];
+  /** Object id of the authenticated caller, for services that record who wrote (`createdBy`). */
+  readonly callerObjectId: string | undefined;
 }
 
 /**
@@ -57,6 +61,13 @@ export interface ResourceTypeDefinition {
     readonly names: readonly string[];
     readonly initial: (id: string, name: string, parent: ArmResource) => ArmResource;
   };
+  /**
+   * For read-only types the service defines itself at every scope (built-in role definitions):
+   * the resource for a name, or undefined when there is none. `id` is the requested id in ARM's casing.
+   */
+  readonly builtIn?: (id: string, name: string) => ArmResource | undefined;
+  /** DELETE answers 200 with the deleted resource as body (role assignments) instead of an empty 200. */
+  readonly deleteReturnsResource?: boolean;
 }
 
 /** One resource provider namespace (one module under `sandbox/providers/`). */
