@@ -8,6 +8,7 @@ import { KnownVersions, StorageManagementClient, type StorageManagementClientOpt
 import type { TokenCredential } from '@azure/core-auth';
 import { classifyArmError } from '../errors.js';
 import type { Change } from '../remediator.js';
+import { GraphDirectory, type DirectoryLookup } from './directory.js';
 import { parseResourceId, type ArmResourceId } from './resourceId.js';
 import { BLOB_CONTAINER, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from './resourceTypes.js';
 import type { ResourceSnapshot } from './snapshot.js';
@@ -32,6 +33,8 @@ export interface ArmGateway {
 
 export interface ArmConnection {
   credential: TokenCredential;
+  /** Microsoft Graph, for whether a role assignment's principal still exists; the sandbox serves it too. */
+  graphEndpoint?: string;
   /** ARM endpoint; the sandbox's https URL locally. */
   endpoint?: string;
   /** Extra CA to trust (the sandbox's self-signed certificate). */
@@ -54,8 +57,11 @@ const READABLE = new Set([STORAGE_ACCOUNT, BLOB_CONTAINER, ROLE_ASSIGNMENT].map(
 export class SdkArmGateway implements ArmGateway {
   private readonly storageClients = new Map<string, StorageManagementClient>();
   private readonly authorizationClients = new Map<string, AuthorizationManagementClient>();
+  private readonly directory: DirectoryLookup;
 
-  constructor(private readonly connection: ArmConnection) {}
+  constructor(private readonly connection: ArmConnection) {
+    this.directory = new GraphDirectory(connection.credential, connection.graphEndpoint, connection.ca);
+  }
 
   canRead(id: ArmResourceId): boolean {
     return READABLE.has(id.resourceType.toLowerCase());
@@ -66,8 +72,8 @@ export class SdkArmGateway implements ArmGateway {
     try {
       if (id.resourceType.toLowerCase() === ROLE_ASSIGNMENT.toLowerCase()) {
         const resource = await this.authorization(id.subscriptionId).roleAssignments.getById(id.id, options);
-        // Whether the principal still exists needs Microsoft Graph, which is not wired yet: unknown is never "deleted".
-        return { type: ROLE_ASSIGNMENT, id, resource, principal: 'unknown' };
+        const principal = resource.principalId === undefined ? 'unknown' : await this.directory.status(resource.principalId, signal);
+        return { type: ROLE_ASSIGNMENT, id, resource, principal };
       }
       const client = this.storage(id.subscriptionId);
       const [account, , container] = id.names;

@@ -9,5 +9,5 @@ export const SANDBOX_SERVICE_IDENTITY: SandboxIdentity = {
 };
 
 export function sandboxConnection(url: string, ca: string): ArmConnection {
-  return { credential: sandboxCredential(SANDBOX_SERVICE_IDENTITY), endpoint: url, ca };
+  return { credential: sandboxCredential(SANDBOX_SERVICE_IDENTITY), endpoint: url, ca, graphEndpoint: url };
 }
