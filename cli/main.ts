@@ -6,6 +6,7 @@ import { modesCommand } from './modes.js';
 import { processCommand } from './process.js';
 import { remediatorsCommand } from './remediators.js';
 import { serveCommand } from './serve.js';
+import { sweepCommand } from './sweep.js';
 import { EXIT, USAGE, UsageError } from './usage.js';
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
@@ -14,10 +15,11 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   remediators: remediatorsCommand,
   audit: auditCommand,
   modes: modesCommand,
+  sweep: sweepCommand,
 };
 
 /** Contract commands whose features are not built yet: refused plainly, never faked. */
-const NOT_YET = new Set(['sweep', 'restore', 'report']);
+const NOT_YET = new Set(['restore', 'report']);
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;

@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   modeStore?: ModeStore;
   /** How long mode settings are cached (other instances' changes apply within it). */
   modeCacheTtlMs?: number;
+  /** Evaluate time-based rules as of this instant (`--now`); audit records keep the real time. */
+  now?: Date;
 }
 
 export interface Runtime {
@@ -63,6 +65,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     config: options.config,
     ...(options.subscriptions === undefined ? {} : { subscriptions: options.subscriptions }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.now === undefined ? {} : { evaluateAt: () => options.now! }),
     ...(options.onResult === undefined ? {} : { onResult: options.onResult }),
   });
   return { config: options.config, pipeline, audit, modeStore, modes, log: options.log };

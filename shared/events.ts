@@ -19,7 +19,8 @@ export interface Caller {
 /** A validated ARM resource change, normalised from either schema. */
 export interface ResourceChangeEvent {
   eventId: string;
-  schema: 'EventGridSchema' | 'CloudEventSchemaV1_0';
+  /** 'sweep': not an event at all, but the timer sweep looking at a resource it listed. */
+  schema: 'EventGridSchema' | 'CloudEventSchemaV1_0' | 'sweep';
   eventType: string;
   kind: ChangeKind;
   /** False for ResourceWriteFailure & co: nothing changed, nothing to look at. */

@@ -28,6 +28,8 @@ export interface PipelineDeps {
   /** Subscriptions the service watches; an event for any other is rejected. Undefined: any. */
   subscriptions?: ReadonlySet<string>;
   clock?: () => Date;
+  /** The instant time-based rules evaluate at (`--now`); audit records keep the real time. */
+  evaluateAt?: () => Date;
   /** Called with each result as it is decided (the live console of `serve`). */
   onResult?: (result: ChangeResult) => void;
 }
@@ -139,6 +141,47 @@ export class Pipeline {
       }
       return results;
     }
+    return this.decideOn(event, remediators, snapshot, batch, signal);
+  }
+
+  /**
+   * The timer sweep: every resource the list APIs return goes through the same decisions as an
+   * event would (same modes, same blast-radius cap across the whole sweep), then one
+   * `sweep-summary` record — the evidence of ongoing monitoring.
+   */
+  async sweep(runId: string): Promise<BatchOutcome & { resources: number }> {
+    const subscriptions = this.deps.subscriptions;
+    // Sweeping nothing must not look like a clean sweep.
+    if (subscriptions === undefined || subscriptions.size === 0) {
+      throw new PermanentError('no subscription in scope to sweep (AZURE_SUBSCRIPTION_ID or HIPAA_REMEDIATOR_SUBSCRIPTIONS)', 'NoSubscriptionInScope');
+    }
+    const batch: BatchScope = { remediatedResources: new Set(), cap: this.deps.config.maxRemediationsPerBatch };
+    const results: ChangeResult[] = [];
+    let resources = 0;
+    for (const subscriptionId of subscriptions) {
+      for await (const snapshot of this.deps.arm.list(subscriptionId)) {
+        resources += 1;
+        const event: ResourceChangeEvent = { eventId: `sweep:${runId}`, schema: 'sweep', eventType: 'hipaa-remediator.sweep', kind: 'write', succeeded: true, resource: snapshot.id, operationName: 'sweep', caller: {} };
+        const remediators = routeEvent(event, this.deps.remediators);
+        if (remediators.length === 0) continue;
+        const decided = await this.locks.run(snapshot.id.key, () => this.decideOn(event, remediators, snapshot, batch, AbortSignal.timeout(this.deps.config.arm.eventBudgetMs)));
+        for (const result of decided) this.deps.onResult?.(result);
+        results.push(...decided);
+      }
+    }
+    const counts: Record<string, Record<string, number>> = {};
+    for (const r of results) {
+      const perRemediator = (counts[r.remediator ?? '-'] ??= {});
+      perRemediator[r.decision] = (perRemediator[r.decision] ?? 0) + 1;
+    }
+    await this.appendOrFail({ kind: 'sweep-summary', reason: `sweep ${runId}: ${resources} resources in ${subscriptions.size} subscriptions`, counts, service: this.serviceIds });
+    await this.syncOrFail();
+    return { results, summary: summarize(resources, results), resources };
+  }
+
+  private async decideOn(event: ResourceChangeEvent, remediators: readonly Remediator[], initial: ResourceSnapshot, batch: BatchScope, signal: AbortSignal): Promise<ChangeResult[]> {
+    const results: ChangeResult[] = [];
+    let snapshot = initial;
     await this.closeDanglingIntents(event, snapshot);
     for (const remediator of remediators) {
       const result = await this.decideWithRetry(event, remediator, snapshot, signal, batch);
@@ -295,7 +338,7 @@ export class Pipeline {
   private evalContext(): EvalContext {
     const policy = this.deps.config.policy;
     return {
-      now: this.clock(),
+      now: (this.deps.evaluateAt ?? this.clock)(),
       policy: { ...policy, roleAssignments: { ...policy.roleAssignments, protectedPrincipalIds: [...new Set([...policy.roleAssignments.protectedPrincipalIds, ...this.serviceIds])] } },
     };
   }

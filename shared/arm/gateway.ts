@@ -29,6 +29,11 @@ export interface ArmGateway {
   apply(change: Change, signal?: AbortSignal): Promise<AppliedChange>;
   /** The api-version the SDK sends for a change; recorded in the audit intent before the write. */
   apiVersionOf(change: Change): string;
+  /**
+   * Every resource of the readable types in a subscription, through list APIs with paging (one
+   * call per page, and one container listing per account, never one GET per resource).
+   */
+  list(subscriptionId: string, signal?: AbortSignal): AsyncIterable<ResourceSnapshot>;
 }
 
 export interface ArmConnection {
@@ -130,6 +135,33 @@ export class SdkArmGateway implements ArmGateway {
       this.storageClients.set(subscriptionId, client);
     }
     return client;
+  }
+
+  async *list(subscriptionId: string, signal?: AbortSignal): AsyncIterable<ResourceSnapshot> {
+    const options = signal === undefined ? {} : { abortSignal: signal };
+    try {
+      const storage = this.storage(subscriptionId);
+      for await (const account of storage.storageAccounts.list(options)) {
+        if (account.id === undefined) continue;
+        const id = parseResourceId(account.id);
+        yield { type: STORAGE_ACCOUNT, id, resource: account };
+        const resourceGroup = requireResourceGroup(id);
+        for await (const item of storage.blobContainers.list(resourceGroup, id.name, options)) {
+          if (item.id === undefined) continue;
+          // The list item carries the container's properties (publicAccess included): no GET needed.
+          yield { type: BLOB_CONTAINER, id: parseResourceId(item.id), resource: item };
+        }
+      }
+      const assignments = [];
+      for await (const assignment of this.authorization(subscriptionId).roleAssignments.listForSubscription(options)) assignments.push(assignment);
+      const statuses = await this.directory.statuses([...new Set(assignments.map((a) => a.principalId).filter((p): p is string => p !== undefined))], signal);
+      for (const resource of assignments) {
+        if (resource.id === undefined) continue;
+        yield { type: ROLE_ASSIGNMENT, id: parseResourceId(resource.id), resource, principal: statuses.get((resource.principalId ?? '').toLowerCase()) ?? 'unknown' };
+      }
+    } catch (error) {
+      throw classifyArmError(error, `/subscriptions/${subscriptionId}`);
+    }
   }
 
   private authorization(subscriptionId: string): AuthorizationManagementClient {

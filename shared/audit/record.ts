@@ -43,6 +43,8 @@ export interface AuditEntry {
   scope?: string;
   /** For a rollover: the segment the chain continues in (this record closes its segment). */
   next?: string;
+  /** For a sweep summary: decisions per remediator. */
+  counts?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 export interface AuditRecord extends AuditEntry {

@@ -22,6 +22,7 @@ beforeAll(async () => {
   process.env['HIPAA_REMEDIATOR_SANDBOX_URL'] = sandbox.url;
   process.env['HIPAA_REMEDIATOR_SANDBOX_CA'] = join(dir, 'ca.pem');
   process.env['HIPAA_REMEDIATOR_HOME'] = join(dir, 'home');
+  process.env['HIPAA_REMEDIATOR_SUBSCRIPTIONS'] = '11111111-2222-4333-8444-555555555555';
 });
 afterAll(async () => {
   await sandbox.close();
@@ -45,5 +46,12 @@ describe('functions/onResourceChange', () => {
     const [event] = readSharedJson('fixtures', 'events', 'storage-account-write.json') as unknown[];
     await expect(onResourceChange(event, new InvocationContext({ functionName: 'onResourceChange' }))).rejects.toThrow(/Event Grid will redeliver/);
     sandbox.faults.clear();
+  });
+
+  it('functions/sweep lists the subscription, decides, and writes its summary', async () => {
+    const { sweep } = await import('../../functions/sweep.js');
+    const logged: string[] = [];
+    await sweep({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, new InvocationContext({ functionName: 'sweep', logHandler: (_l, ...a) => logged.push(a.join(' ')) }));
+    expect(logged.some((line) => /^sweep [0-9a-f-]+: 3 resources, \d+ remediated, 0 alerted, 0 failed$/.test(line)), logged.join('\n')).toBe(true);
   });
 });

@@ -1,0 +1,75 @@
+/**
+ * `hipaa-remediator sweep` from outside: list APIs over a sandbox state, the same decisions as
+ * events, one sweep-summary record, and `--now` time travel for expiry.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, sharedPath } from '../helpers/fixtures.js';
+import { SUB } from '../helpers/events.js';
+
+const run = promisify(execFile);
+const BIN = join(REPO_ROOT, 'bin', 'hipaa-remediator.js');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, AZURE_SUBSCRIPTION_ID: '', LOG_LEVEL: 'silent' }, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+const TEMPORARY = {
+  id: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleAssignments/7e7e7e7e-0000-4000-8000-000000000007`,
+  name: '7e7e7e7e-0000-4000-8000-000000000007',
+  type: 'Microsoft.Authorization/roleAssignments',
+  properties: {
+    roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`,
+    principalId: '3c9d2a71-5e4f-4b8a-9d1c-7e6f5a4b3c2d',
+    principalType: 'User',
+    scope: `/subscriptions/${SUB}`,
+    description: 'auditor read access; expires=2027-01-15',
+    createdOn: '2026-11-01T00:00:00.0000000Z',
+  },
+};
+
+describe('hipaa-remediator sweep', () => {
+  it('remediates the example state from list APIs and writes one sweep-summary record', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hipaa-sweep-'));
+    const after = join(dir, 'after.json');
+    const ran = await cli(['sweep', '--sandbox', sharedPath('examples', 'storage-state.json'), '--save-sandbox', after, '--home', join(dir, 'home'), '--json']);
+    expect(ran.code).toBe(0);
+    const out = JSON.parse(ran.stdout) as { results: { decision: string }[]; summary: Record<string, number>; sweep: { resources: number } };
+    expect(out.sweep.resources).toBe(3);
+    expect(out.summary).toMatchObject({ remediated: 3, compliant: 2, failed: 0 });
+    const saved = JSON.parse(await readFile(after, 'utf8')) as { resources: { name: string; properties: Record<string, unknown> }[] };
+    expect(saved.resources.find((r) => r.name === 'prescriptions')?.properties['publicAccess']).toBe('None');
+    const shown = JSON.parse((await cli(['audit', 'show', '--home', join(dir, 'home'), '--json'])).stdout) as { records: { kind: string; counts?: unknown }[] };
+    const summaries = shown.records.filter((r) => r.kind === 'sweep-summary');
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]?.counts).toEqual({ 'storage-public-access': { compliant: 1, remediated: 2 }, 'storage-secure-transfer': { compliant: 1, remediated: 1 } });
+  });
+
+  it('--now makes expiry evaluate as of that time: compliant today, revoked after its date', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hipaa-sweep-'));
+    const state = join(dir, 'state.json');
+    await writeFile(state, JSON.stringify({ resources: [TEMPORARY], directory: [{ id: TEMPORARY.properties.principalId, '@odata.type': '#microsoft.graph.user' }] }));
+    const today = JSON.parse((await cli(['sweep', '--sandbox', state, '--now', '2026-12-01T00:00:00Z', '--home', join(dir, 'h1'), '--json'])).stdout) as { results: { decision: string }[] };
+    expect(today.results.map((r) => r.decision)).toEqual(['compliant']);
+    const after = join(dir, 'after.json');
+    const later = await cli(['sweep', '--sandbox', state, '--now', '2027-02-01T00:00:00Z', '--save-sandbox', after, '--home', join(dir, 'h2'), '--json']);
+    expect((JSON.parse(later.stdout) as { results: { decision: string; remediator: string }[] }).results).toEqual([expect.objectContaining({ remediator: 'expired-role-assignments', decision: 'remediated' })]);
+    expect((JSON.parse(await readFile(after, 'utf8')) as { resources: unknown[] }).resources).toEqual([]);
+  });
+
+  it('exits 2 for a --now that is not a time', async () => {
+    const ran = await cli(['sweep', '--sandbox', sharedPath('examples', 'storage-state.json'), '--now', 'tomorrow']);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toMatch(/--now is not an ISO 8601 time/);
+  });
+});
