@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { median } from './http.js';
 
 export function coldStartMs(repoRoot: string, runs: number): number {
-  const entries = ['onResourceChange', 'admin'].map((f) => JSON.stringify(join(repoRoot, 'dist', 'functions', `${f}.js`)));
+  const entries = ['onResourceChange', 'admin', 'sweep'].map((f) => JSON.stringify(join(repoRoot, 'dist', 'functions', `${f}.js`)));
   const script = `const t = performance.now(); await Promise.all([${entries.map((e) => `import(${e})`).join(', ')}]); process.stdout.write(String(performance.now() - t));`;
   const samples = Array.from({ length: runs }, () => Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })));
   return +median(samples).toFixed(1);

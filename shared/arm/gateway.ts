@@ -3,7 +3,7 @@
  * the real Azure SDK clients (one per subscription, created once per process); the sandbox
  * and Azure differ only in the endpoint and credential handed to them.
  */
-import { AuthorizationManagementClient } from '@azure/arm-authorization';
+import type { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { KnownVersions, StorageManagementClient, type StorageManagementClientOptionalParams } from '@azure/arm-storage';
 import type { TokenCredential } from '@azure/core-auth';
 import { classifyArmError } from '../errors.js';
@@ -61,7 +61,7 @@ const READABLE = new Set([STORAGE_ACCOUNT, BLOB_CONTAINER, ROLE_ASSIGNMENT].map(
 
 export class SdkArmGateway implements ArmGateway {
   private readonly storageClients = new Map<string, StorageManagementClient>();
-  private readonly authorizationClients = new Map<string, AuthorizationManagementClient>();
+  private readonly authorizationClients = new Map<string, Promise<AuthorizationManagementClient>>();
   private readonly directory: DirectoryLookup;
 
   constructor(private readonly connection: ArmConnection) {
@@ -76,7 +76,7 @@ export class SdkArmGateway implements ArmGateway {
     const options = signal === undefined ? {} : { abortSignal: signal };
     try {
       if (id.resourceType.toLowerCase() === ROLE_ASSIGNMENT.toLowerCase()) {
-        const resource = await this.authorization(id.subscriptionId).roleAssignments.getById(id.id, options);
+        const resource = await (await this.authorization(id.subscriptionId)).roleAssignments.getById(id.id, options);
         const principal = resource.principalId === undefined ? 'unknown' : await this.directory.status(resource.principalId, signal);
         return { type: ROLE_ASSIGNMENT, id, resource, principal };
       }
@@ -102,7 +102,7 @@ export class SdkArmGateway implements ArmGateway {
     const options = signal === undefined ? {} : { abortSignal: signal };
     try {
       if (change.operation === 'roleAssignments.deleteById') {
-        await this.authorization(id.subscriptionId).roleAssignments.deleteById(id.id, options);
+        await (await this.authorization(id.subscriptionId)).roleAssignments.deleteById(id.id, options);
         return { apiVersion: ROLE_ASSIGNMENTS_API_VERSION, deleted: true };
       }
       const client = this.storage(id.subscriptionId);
@@ -153,7 +153,8 @@ export class SdkArmGateway implements ArmGateway {
         }
       }
       const assignments = [];
-      for await (const assignment of this.authorization(subscriptionId).roleAssignments.listForSubscription(options)) assignments.push(assignment);
+      const authorization = await this.authorization(subscriptionId);
+      for await (const assignment of authorization.roleAssignments.listForSubscription(options)) assignments.push(assignment);
       const statuses = await this.directory.statuses([...new Set(assignments.map((a) => a.principalId).filter((p): p is string => p !== undefined))], signal);
       for (const resource of assignments) {
         if (resource.id === undefined) continue;
@@ -164,14 +165,18 @@ export class SdkArmGateway implements ArmGateway {
     }
   }
 
-  private authorization(subscriptionId: string): AuthorizationManagementClient {
+  /** Loaded on first use: most events never concern a role assignment, and cold start pays for every import. */
+  private authorization(subscriptionId: string): Promise<AuthorizationManagementClient> {
     let client = this.authorizationClients.get(subscriptionId);
     if (client === undefined) {
-      client = new AuthorizationManagementClient(this.connection.credential, subscriptionId, {
-        ...(this.connection.endpoint === undefined ? {} : { endpoint: this.connection.endpoint }),
-        ...(this.connection.ca === undefined ? {} : { tlsOptions: { ca: this.connection.ca } }),
-        retryOptions: { maxRetries: this.connection.maxRetries ?? 3, maxRetryDelayInMs: 10_000 },
-      });
+      client = import('@azure/arm-authorization').then(
+        ({ AuthorizationManagementClient: Client }) =>
+          new Client(this.connection.credential, subscriptionId, {
+            ...(this.connection.endpoint === undefined ? {} : { endpoint: this.connection.endpoint }),
+            ...(this.connection.ca === undefined ? {} : { tlsOptions: { ca: this.connection.ca } }),
+            retryOptions: { maxRetries: this.connection.maxRetries ?? 3, maxRetryDelayInMs: 10_000 },
+          }),
+      );
       this.authorizationClients.set(subscriptionId, client);
     }
     return client;
