@@ -5,6 +5,7 @@ import { auditCommand } from './audit.js';
 import { modesCommand } from './modes.js';
 import { processCommand } from './process.js';
 import { remediatorsCommand } from './remediators.js';
+import { restoreCommand } from './restore.js';
 import { serveCommand } from './serve.js';
 import { sweepCommand } from './sweep.js';
 import { EXIT, USAGE, UsageError } from './usage.js';
@@ -16,10 +17,11 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   audit: auditCommand,
   modes: modesCommand,
   sweep: sweepCommand,
+  restore: restoreCommand,
 };
 
 /** Contract commands whose features are not built yet: refused plainly, never faked. */
-const NOT_YET = new Set(['restore', 'report']);
+const NOT_YET = new Set(['report']);
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;

@@ -26,6 +26,7 @@ export const USAGE = `Usage:
   hipaa-remediator serve   [--port N] [--sandbox <state.json>] [--no-demo]
   hipaa-remediator process <events.json> [--sandbox <state.json>] [--save-sandbox <out.json>] [--json]
   hipaa-remediator sweep   [--sandbox <state.json>] [--save-sandbox <out.json>] [--now <ISO time>] [--json]
+  hipaa-remediator restore <audit seq> [--expires <ISO date>] [--sandbox <state.json>] [--save-sandbox <out.json>] [--json]
   hipaa-remediator remediators [--json]
   hipaa-remediator modes list [--json] | set <remediator> <off|alert|remediate> [--resource-group RG] [--reason R]
                        | unset <remediator> [--resource-group RG] | explain <resource id> [--json]

@@ -34,6 +34,7 @@ function roleGuid(roleDefinitionId: string | undefined): string {
 }
 
 const DAY_MS = 86_400_000;
+const OWNER = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
 
 /**
  * Access must end when it should (164.308(a)(3)(ii)(C), 164.308(a)(4)): assignments past their
@@ -55,12 +56,16 @@ export const expiredRoleAssignments: Remediator<Snapshot> = {
     const findings: Finding[] = [];
     const marker = parseExpiryMarker(assignment.description);
     const privileged = policy.privilegedRoleIds.includes(roleGuid(assignment.roleDefinitionId));
-    // Break-glass accounts and the service itself are reported like everyone else, never revoked.
+    // Break-glass accounts and the service itself are reported like everyone else, never revoked;
+    // nor is the last Owner of a subscription (or an Owner whose co-owners are unknown): that would lock everyone out.
     const isProtected = policy.protectedPrincipalIds.includes((assignment.principalId ?? '').toLowerCase());
+    const isOwner = roleGuid(assignment.roleDefinitionId) === OWNER;
+    const lastOwner = isOwner && /^\/subscriptions\/[^/]+$/i.test(assignment.scope ?? '') && (snapshot.otherOwnersAtScope ?? 0) === 0;
+    const spared = isProtected ? 'protected principal: alert only' : lastOwner ? 'last Owner of the subscription: alert only' : undefined;
     const revocable = (finding: Omit<Finding, 'controls'> & { controls?: Finding['controls'] }): Finding => ({
       controls: ['termination-procedures', 'access-authorization'],
       ...finding,
-      ...(isProtected ? { remediable: false, message: `${finding.message} (protected principal: alert only)` } : {}),
+      ...(spared === undefined ? {} : { remediable: false, message: `${finding.message} (${spared})` }),
     });
 
     if (marker.kind === 'invalid') {

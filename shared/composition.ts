@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { REMEDIATORS } from '../remediators/index.js';
 import { LogAlerter } from './alerts.js';
-import { SdkArmGateway, type ArmConnection } from './arm/gateway.js';
+import { SdkArmGateway, type ArmConnection, type ArmGateway } from './arm/gateway.js';
 import { openLocalAudit } from './audit/local.js';
 import type { AuditStore } from './audit/record.js';
 import type { ServiceConfig } from './config.js';
@@ -36,6 +36,7 @@ export interface RuntimeOptions {
 
 export interface Runtime {
   config: ServiceConfig;
+  arm: ArmGateway;
   pipeline: Pipeline;
   audit: AuditStore & { location: string };
   modeStore: ModeStore;
@@ -55,8 +56,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(options.modeCacheTtlMs === undefined ? {} : { ttlMs: options.modeCacheTtlMs }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
+  const arm = new SdkArmGateway({ ...options.arm, maxRetries: options.arm.maxRetries ?? options.config.arm.maxRetries });
   const pipeline = new Pipeline({
-    arm: new SdkArmGateway({ ...options.arm, maxRetries: options.arm.maxRetries ?? options.config.arm.maxRetries }),
+    arm,
     audit,
     modes,
     alerter: new LogAlerter(options.log),
@@ -68,7 +70,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(options.now === undefined ? {} : { evaluateAt: () => options.now! }),
     ...(options.onResult === undefined ? {} : { onResult: options.onResult }),
   });
-  return { config: options.config, pipeline, audit, modeStore, modes, log: options.log };
+  return { config: options.config, arm, pipeline, audit, modeStore, modes, log: options.log };
 }
 
 /** `--home`, else HIPAA_REMEDIATOR_HOME, else `.hipaa-remediator/` in the working directory. */

@@ -2,6 +2,7 @@
  * The Remediator contract (DESIGN §3). A remediator is a pure decision over a resource
  * snapshot: it never calls ARM, the audit store or the alerter. The pipeline does the I/O.
  */
+import type { RoleAssignmentCreateParameters } from '@azure/arm-authorization';
 import type { BlobContainer, StorageAccountUpdateParameters } from '@azure/arm-storage';
 import type { ResourceSnapshot } from './arm/snapshot.js';
 import type { ControlId } from './controls.js';
@@ -65,6 +66,13 @@ export type Change =
       method: 'DELETE';
       resourceId: string;
       body?: undefined;
+    }
+  | {
+      /** `restore`: a new assignment carrying the grant a revocation removed (never planned by a remediator). */
+      operation: 'roleAssignments.create';
+      method: 'PUT';
+      resourceId: string;
+      body: RoleAssignmentCreateParameters;
     };
 
 export interface Remediator<S extends ResourceSnapshot = ResourceSnapshot> {

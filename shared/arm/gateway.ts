@@ -76,9 +76,16 @@ export class SdkArmGateway implements ArmGateway {
     const options = signal === undefined ? {} : { abortSignal: signal };
     try {
       if (id.resourceType.toLowerCase() === ROLE_ASSIGNMENT.toLowerCase()) {
-        const resource = await (await this.authorization(id.subscriptionId)).roleAssignments.getById(id.id, options);
+        const authorization = await this.authorization(id.subscriptionId);
+        const resource = await authorization.roleAssignments.getById(id.id, options);
         const principal = resource.principalId === undefined ? 'unknown' : await this.directory.status(resource.principalId, signal);
-        return { type: ROLE_ASSIGNMENT, id, resource, principal };
+        if (roleGuid(resource.roleDefinitionId) !== OWNER_ROLE_ID || resource.scope === undefined) return { type: ROLE_ASSIGNMENT, id, resource, principal };
+        // Revoking the last Owner would lock everyone out of the scope: count the others first.
+        let others = 0;
+        for await (const other of authorization.roleAssignments.listForScope(resource.scope, { ...options, filter: 'atScope()' })) {
+          if (other.id?.toLowerCase() !== id.key && roleGuid(other.roleDefinitionId) === OWNER_ROLE_ID && other.scope?.toLowerCase() === resource.scope.toLowerCase()) others += 1;
+        }
+        return { type: ROLE_ASSIGNMENT, id, resource, principal, otherOwnersAtScope: others };
       }
       const client = this.storage(id.subscriptionId);
       const [account, , container] = id.names;
@@ -105,6 +112,11 @@ export class SdkArmGateway implements ArmGateway {
         await (await this.authorization(id.subscriptionId)).roleAssignments.deleteById(id.id, options);
         return { apiVersion: ROLE_ASSIGNMENTS_API_VERSION, deleted: true };
       }
+      if (change.operation === 'roleAssignments.create') {
+        const scope = id.parent?.id ?? `/subscriptions/${id.subscriptionId}`;
+        const resource = await (await this.authorization(id.subscriptionId)).roleAssignments.create(scope, id.name, change.body, options);
+        return { apiVersion: ROLE_ASSIGNMENTS_API_VERSION, after: { type: ROLE_ASSIGNMENT, id, resource, principal: 'unknown' } };
+      }
       const client = this.storage(id.subscriptionId);
       const resourceGroup = requireResourceGroup(id);
       switch (change.operation) {
@@ -125,7 +137,7 @@ export class SdkArmGateway implements ArmGateway {
   }
 
   apiVersionOf(change: Change): string {
-    return change.operation === 'roleAssignments.deleteById' ? ROLE_ASSIGNMENTS_API_VERSION : STORAGE_API_VERSION;
+    return change.operation.startsWith('roleAssignments.') ? ROLE_ASSIGNMENTS_API_VERSION : STORAGE_API_VERSION;
   }
 
   private storage(subscriptionId: string): StorageManagementClient {
@@ -156,9 +168,20 @@ export class SdkArmGateway implements ArmGateway {
       const authorization = await this.authorization(subscriptionId);
       for await (const assignment of authorization.roleAssignments.listForSubscription(options)) assignments.push(assignment);
       const statuses = await this.directory.statuses([...new Set(assignments.map((a) => a.principalId).filter((p): p is string => p !== undefined))], signal);
+      const ownersByScope = new Map<string, number>();
+      for (const a of assignments) {
+        if (roleGuid(a.roleDefinitionId) === OWNER_ROLE_ID && a.scope !== undefined) ownersByScope.set(a.scope.toLowerCase(), (ownersByScope.get(a.scope.toLowerCase()) ?? 0) + 1);
+      }
       for (const resource of assignments) {
         if (resource.id === undefined) continue;
-        yield { type: ROLE_ASSIGNMENT, id: parseResourceId(resource.id), resource, principal: statuses.get((resource.principalId ?? '').toLowerCase()) ?? 'unknown' };
+        const owners = roleGuid(resource.roleDefinitionId) === OWNER_ROLE_ID && resource.scope !== undefined ? ownersByScope.get(resource.scope.toLowerCase()) : undefined;
+        yield {
+          type: ROLE_ASSIGNMENT,
+          id: parseResourceId(resource.id),
+          resource,
+          principal: statuses.get((resource.principalId ?? '').toLowerCase()) ?? 'unknown',
+          ...(owners === undefined ? {} : { otherOwnersAtScope: owners - 1 }),
+        };
       }
     } catch (error) {
       throw classifyArmError(error, `/subscriptions/${subscriptionId}`);
@@ -190,6 +213,13 @@ export class SdkArmGateway implements ArmGateway {
       retryOptions: { maxRetries: this.connection.maxRetries ?? 3, maxRetryDelayInMs: 10_000 },
     };
   }
+}
+
+const OWNER_ROLE_ID = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
+
+/** Role definition ids arrive with a subscription prefix or without: the trailing GUID is the role. */
+function roleGuid(roleDefinitionId: string | undefined): string {
+  return (roleDefinitionId ?? '').split('/').at(-1)?.toLowerCase() ?? '';
 }
 
 function requireResourceGroup(id: ArmResourceId): string {

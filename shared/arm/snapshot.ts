@@ -13,6 +13,13 @@ export type PrincipalStatus = 'exists' | 'deleted' | 'unknown';
 export type ResourceSnapshot =
   | { type: typeof STORAGE_ACCOUNT; id: ArmResourceId; resource: StorageAccount }
   | { type: typeof BLOB_CONTAINER; id: ArmResourceId; resource: BlobContainer }
-  | { type: typeof ROLE_ASSIGNMENT; id: ArmResourceId; resource: RoleAssignment; principal: PrincipalStatus };
+  | {
+      type: typeof ROLE_ASSIGNMENT;
+      id: ArmResourceId;
+      resource: RoleAssignment;
+      principal: PrincipalStatus;
+      /** For an Owner assignment: how many other Owner assignments share its scope (undefined: not known). */
+      otherOwnersAtScope?: number;
+    };
 
 export type SnapshotOf<T extends ResourceSnapshot['type']> = Extract<ResourceSnapshot, { type: T }>;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { AuditChain, type AuditChainOptions } from './chain.js';
 import { FileSegmentStore } from './fileSegments.js';
 import { LocalSigner, localPublicKeys } from './signer.js';
+import type { AuditRecord } from './record.js';
 import { verifyAudit, type VerifyReport } from './verify.js';
 
 export function localAuditPaths(home: string): { chain: string; heads: string; keys: string } {
@@ -25,4 +26,14 @@ export async function openLocalAudit(home: string, options: Pick<AuditChainOptio
 export async function verifyLocalAudit(home: string): Promise<VerifyReport> {
   const paths = localAuditPaths(home);
   return verifyAudit(new FileSegmentStore(paths.chain), new FileSegmentStore(paths.heads), await localPublicKeys(paths.keys));
+}
+
+/** Every record of the embedded chain, in order (exactly as stored, parsed). */
+export async function readLocalAuditRecords(home: string): Promise<AuditRecord[]> {
+  const store = new FileSegmentStore(localAuditPaths(home).chain);
+  const records: AuditRecord[] = [];
+  for (const segment of await store.list()) {
+    for (const line of (await store.read(segment)).split('\n')) if (line.length > 0) records.push(JSON.parse(line) as AuditRecord);
+  }
+  return records;
 }

@@ -72,4 +72,35 @@ describe('hipaa-remediator sweep', () => {
     expect(ran.code).toBe(2);
     expect(ran.stderr).toMatch(/--now is not an ISO 8601 time/);
   });
+
+  it('restore <seq> re-creates a revoked assignment (new name, same grant, new expiry), audited; anything else is refused', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hipaa-restore-'));
+    const home = join(dir, 'home');
+    const state = join(dir, 'state.json');
+    const revoked = join(dir, 'revoked.json');
+    const restored = join(dir, 'restored.json');
+    await writeFile(state, JSON.stringify({ resources: [TEMPORARY], directory: [{ id: TEMPORARY.properties.principalId, '@odata.type': '#microsoft.graph.user' }] }));
+    expect((await cli(['sweep', '--sandbox', state, '--now', '2027-02-01T00:00:00Z', '--save-sandbox', revoked, '--home', home])).code).toBe(0);
+    const records = (JSON.parse((await cli(['audit', 'show', '--home', home, '--json'])).stdout) as { records: { seq: number; kind: string; change?: { operation?: string } }[] }).records;
+    const revocation = records.find((r) => r.kind === 'intent' && r.change?.operation === 'roleAssignments.deleteById');
+    expect(revocation).toBeDefined();
+
+    const refused = await cli(['restore', String(revocation!.seq + 1), '--sandbox', revoked, '--home', home]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/not a role assignment revocation/);
+
+    const ran = await cli(['restore', String(revocation!.seq), '--expires', '2027-06-30', '--sandbox', revoked, '--save-sandbox', restored, '--home', home, '--json']);
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    const after = JSON.parse(await readFile(restored, 'utf8')) as { resources: { name: string; properties: Record<string, unknown> }[] };
+    expect(after.resources).toHaveLength(1);
+    expect(after.resources[0]?.name).not.toBe(TEMPORARY.name);
+    expect(after.resources[0]?.properties).toMatchObject({
+      roleDefinitionId: TEMPORARY.properties.roleDefinitionId,
+      principalId: TEMPORARY.properties.principalId,
+      scope: TEMPORARY.properties.scope,
+      description: 'auditor read access; expires=2027-06-30',
+    });
+    expect((await cli(['audit', 'verify', '--home', home])).code).toBe(0);
+  });
 });

@@ -25,11 +25,12 @@ export const CTX: EvalContext = {
   },
 };
 
-export function roleAssignment(resource: Partial<RoleAssignment>, principal: PrincipalStatus = 'exists'): SnapshotOf<typeof ROLE_ASSIGNMENT> {
+export function roleAssignment(resource: Partial<RoleAssignment>, principal: PrincipalStatus = 'exists', otherOwnersAtScope = 1): SnapshotOf<typeof ROLE_ASSIGNMENT> {
   return {
     type: ROLE_ASSIGNMENT,
     id: parseResourceId(ROLE_ASSIGNMENT_ID),
     principal,
+    otherOwnersAtScope,
     resource: {
       id: ROLE_ASSIGNMENT_ID,
       scope: `/subscriptions/${SUB}`,

@@ -69,6 +69,14 @@ describe('expired-role-assignments', () => {
     expect(plan(snapshot)).toEqual([]);
   });
 
+  it('never revokes the last Owner of the subscription (nor one whose co-owners are unknown): alert instead', () => {
+    const last = roleAssignment({ roleDefinitionId: OWNER, description: 'expires=2020-01-01' }, 'exists', 0);
+    expect(evaluate(last)[0]?.message).toMatch(/last Owner of the subscription/);
+    expect(plan(last)).toEqual([]);
+    const atGroup = roleAssignment({ roleDefinitionId: OWNER, description: 'expires=2020-01-01', scope: '/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg' }, 'exists', 0);
+    expect(plan(atGroup)).toHaveLength(1);
+  });
+
   it('ignores non-privileged roles without a marker', () => {
     expect(evaluate(roleAssignment({ roleDefinitionId: READER }))).toEqual([]);
   });

@@ -84,4 +84,13 @@ describe('expired-role-assignments through the pipeline', () => {
     expect(remaining()).toEqual(expect.arrayContaining([PROTECTED.name, OWNER_NO_EXPIRY.name]));
     expect(world.serviceRequests('DELETE')).toEqual([]);
   });
+
+  it('never revokes the last Owner of the subscription, even expired: alert instead', async () => {
+    const lastOwner = assignment('5e5e5e5e-0000-4000-8000-000000000005', OWNER, STAFF, 'expires=2026-01-01');
+    world = await startWorld(parseSandboxState({ resources: [lastOwner], directory: [{ id: STAFF, '@odata.type': '#microsoft.graph.user' }] }));
+    const { results } = await world.runtime.pipeline.processBatch([writeEvent(lastOwner)]);
+    expect(results[0]?.decision).toBe('alerted');
+    expect(results[0]?.findings?.[0]?.message).toMatch(/last Owner of the subscription/);
+    expect(world.serviceRequests('DELETE')).toEqual([]);
+  });
 });
