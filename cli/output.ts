@@ -24,7 +24,7 @@ export function shortResource(resourceId: string | null): string {
 export function formatResult(result: ChangeResult): string {
   const citations = [...new Set((result.findings ?? []).flatMap((f) => f.citations))];
   const cite = citations.length > 0 ? citations.join(' / ') : (result.citation ?? '');
-  const changes = result.changes.map((c) => `${c.method} ${JSON.stringify(c.body)}`).join('; ');
+  const changes = result.changes.map((c) => (c.body === undefined ? c.method : `${c.method} ${JSON.stringify(c.body)}`)).join('; ');
   const parts = [
     DECISION_LABEL[result.decision].padEnd(10),
     (result.remediator ?? '-').padEnd(24),

@@ -4,6 +4,7 @@
  * (validation handshake included) and, unless --no-demo, lets simulated users drift the
  * seeded subscription so decisions can be watched as they happen.
  */
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { healthcareSubscription, type SandboxChange } from '../sandbox/index.js';
 import { createRuntime, resolveHome } from '../shared/composition.js';
@@ -30,12 +31,15 @@ export async function serveCommand(args: string[]): Promise<number> {
     sandbox: { type: 'string' },
     'no-demo': { type: 'boolean', default: false },
     'demo-interval': { type: 'string', default: '4000' },
+    'sweep-interval': { type: 'string', default: '900' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${values.port}`);
   const demoInterval = Number(values['demo-interval']);
   if (!Number.isInteger(demoInterval) || demoInterval < 250) throw new UsageError('--demo-interval must be an integer ≥ 250 (ms)');
+  const sweepInterval = Number(values['sweep-interval']);
+  if (!Number.isInteger(sweepInterval) || sweepInterval < 0) throw new UsageError('--sweep-interval must be an integer ≥ 0 (seconds; 0 = only at start)');
 
   const home = resolveHome(values.home);
   const azure = azureSubscriptionId() !== undefined;
@@ -54,6 +58,9 @@ export async function serveCommand(args: string[]): Promise<number> {
       if (ownEvents.size > 10_000) ownEvents.clear();
       return print(`ignored  own change to ${shortResource(result.resourceId)} (no loop)  audit #${String(result.auditSeq)}`);
     }
+    // A sweep's compliant resources are summed up in its summary line, not listed; events no remediator handles are noise here.
+    if (result.decision === 'compliant' && result.eventId?.startsWith('sweep:') === true) return;
+    if (result.decision === 'skipped' && result.remediator === null) return;
     print(`decision ${formatResult(result)}`);
   };
 
@@ -93,10 +100,20 @@ export async function serveCommand(args: string[]): Promise<number> {
   print(`sandbox ARM at ${session.sandbox.url} (${state.resources.length} resources), Event Grid → ${webhook.url}`);
   print(`audit log: ${runtime.audit.location}`);
   print(`admin API: ${webhook.url.replace(/\/api\/events$/, '/api/admin/modes')} (Authorization: Bearer <token in ${adminToken.path}>)`);
+  // The sweep finds what no event reported (and what time alone expired): once at start, then on a timer.
+  const runSweep = (): void => {
+    runtime.pipeline.sweep(randomUUID()).then(
+      (outcome) => print(`sweep    ${outcome.resources} resources: ${outcome.summary.remediated} remediated, ${outcome.summary.alerted} alerted, ${outcome.summary.compliant} compliant`),
+      (error: unknown) => print(`sweep    failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  };
+  runSweep();
+  const sweepTimer = sweepInterval > 0 ? setInterval(runSweep, sweepInterval * 1000) : undefined;
   const stopDrift = values['no-demo'] ? () => undefined : startDrift(session.sandbox, webhook.url.replace(/\/api\/events$/, ''), adminToken.token, log, demoInterval, print);
   if (!values['no-demo']) print(`demo: a simulated user changes a resource every ${demoInterval} ms (--no-demo to stop it); Ctrl+C to quit`);
 
   await untilSignal();
+  clearInterval(sweepTimer);
   stopDrift();
   const saved = join(home, 'sandbox-state.json');
   await session.save(saved);

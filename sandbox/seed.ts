@@ -187,6 +187,33 @@ const AUDIT_LOGS: AccountSeed = {
   properties: { publicNetworkAccess: 'Disabled' },
 };
 
+const OWNER_ROLE = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
+const READER_ROLE = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
+/** Invented directory: a platform admin and an external auditor exist; the departed engineer does not. */
+const ADMIN = '6a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d';
+const AUDITOR = '7b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e';
+const DEPARTED_ENGINEER = '8c3d4e5f-6a7b-4c8d-8e9f-0a1b2c3d4e5f';
+
+function roleAssignment(name: string, role: string, principalId: string, createdOn: string, description?: string): ArmResource {
+  const scope = `/subscriptions/${HEALTHCARE_SUBSCRIPTION_ID}`;
+  return {
+    id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`,
+    name,
+    type: 'Microsoft.Authorization/roleAssignments',
+    properties: {
+      roleDefinitionId: `${scope}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
+      principalId,
+      principalType: 'User',
+      scope,
+      ...(description === undefined ? {} : { description }),
+      createdOn,
+      updatedOn: createdOn,
+      createdBy: ADMIN,
+      updatedBy: ADMIN,
+    },
+  };
+}
+
 /**
  * A small healthcare subscription for the live demo: four resource groups, six storage
  * accounts (some hardened, some not), their blob services and eight containers. Names
@@ -227,6 +254,16 @@ export function healthcareSubscription(): SandboxState {
       blobService(AUDIT_LOGS, { deleteRetentionDays: 365, containerDeleteRetentionDays: 365, versioning: true }, '"0x8DD2A4C3B1F0E06"'),
       container(AUDIT_LOGS, { name: 'insights-activity-logs', publicAccess: 'None', etag: '"0x8DD2A4C3B1F0E61"', lastModifiedTime: '2025-03-14T09:30:00.0000000Z' }),
       container(AUDIT_LOGS, { name: 'hipaa-audit', publicAccess: 'None', etag: '"0x8DD2A4C3B1F0E62"', lastModifiedTime: '2025-03-14T09:31:00.0000000Z' }),
+
+      // Access: a current admin, an external auditor whose access ran out, and an engineer who
+      // left a year ago and still holds Owner — the failure HIPAA termination procedures exist for.
+      roleAssignment('a1b2c3d4-0001-4000-8000-00000000a001', OWNER_ROLE, ADMIN, '2026-09-01T08:00:00.0000000Z', 'platform admin; expires=2027-06-30'),
+      roleAssignment('a1b2c3d4-0002-4000-8000-00000000a002', READER_ROLE, AUDITOR, '2026-10-01T08:00:00.0000000Z', 'external HIPAA audit; expires=2026-10-31'),
+      roleAssignment('a1b2c3d4-0003-4000-8000-00000000a003', OWNER_ROLE, DEPARTED_ENGINEER, '2025-11-03T08:00:00.0000000Z', 'on-call engineer'),
+    ],
+    directory: [
+      { id: ADMIN, '@odata.type': '#microsoft.graph.user' },
+      { id: AUDITOR, '@odata.type': '#microsoft.graph.user' },
     ],
   });
 }
