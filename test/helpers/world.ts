@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { startSandbox, type Sandbox, type SandboxState } from '../../sandbox/index.js';
 import { SANDBOX_SERVICE_IDENTITY, sandboxConnection } from '../../shared/arm/sandboxConnection.js';
-import { localAuditPaths, verifyLocalAudit } from '../../shared/audit/local.js';
-import { FileSegmentStore } from '../../shared/audit/fileSegments.js';
+import { readLocalAuditRecords, verifyLocalAudit } from '../../shared/audit/local.js';
 import type { AuditRecord } from '../../shared/audit/record.js';
 import { createRuntime, type Runtime } from '../../shared/composition.js';
 import { buildConfig, type ServiceConfig } from '../../shared/config.js';
@@ -82,11 +81,4 @@ export async function startWorld(
 }
 
 /** Every record of the embedded audit under `home`, in chain order. */
-export async function readAuditRecords(home: string): Promise<AuditRecord[]> {
-  const store = new FileSegmentStore(localAuditPaths(home).chain);
-  const records: AuditRecord[] = [];
-  for (const segment of await store.list()) {
-    for (const line of (await store.read(segment)).split('\n')) if (line.length > 0) records.push(JSON.parse(line) as AuditRecord);
-  }
-  return records;
-}
+export const readAuditRecords = readLocalAuditRecords;

@@ -2,7 +2,7 @@
  * BlobSegmentStore against a real Azurite through the real @azure/storage-blob client: the
  * append-position semantics the audit chain relies on are the emulator's, not a mock's.
  */
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { startTcpProxy } from '../../helpers/tcpProxy.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnonymousCredential, ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
 import {
@@ -128,7 +128,7 @@ describe('BlobSegmentStore', () => {
   });
 
   it('writes a record once when the SDK retries an append whose response was lost', async () => {
-    const proxy = await startResponseDroppingProxy(azurite.blobEndpoint);
+    const proxy = await startTcpProxy(Number(new URL(azurite.blobEndpoint).port));
     try {
       containers += 1;
       const name = `audit-${containers}`;
@@ -136,14 +136,14 @@ describe('BlobSegmentStore', () => {
       const direct = containerClientFromConnectionString(azurite.connectionString, name);
       await ensureContainer(direct);
       const viaProxy = containerClientFromConnectionString(
-        azurite.connectionString.replace(azurite.blobEndpoint, proxy.endpoint),
+        azurite.connectionString.replace(azurite.blobEndpoint, proxy.endpointFor(azurite.blobEndpoint)),
         name,
       );
       const store = new BlobSegmentStore(viaProxy);
       await store.create(SEGMENT);
       await store.append(SEGMENT, 'one\n', 0);
 
-      proxy.dropNextAppendResponse();
+      proxy.dropNextResponse((head) => head.includes('comp=appendblock'));
       expect(await store.append(SEGMENT, 'two\n', 4)).toEqual({ ok: true, length: 8 });
 
       expect(proxy.droppedResponses()).toBe(1);
@@ -224,66 +224,3 @@ async function freshStoreOnSameContainer(store: BlobSegmentStore, prefix: string
   return new BlobSegmentStore(containerClientFromConnectionString(azurite.connectionString, name, FAST_RETRIES), prefix);
 }
 
-interface FaultProxy {
-  endpoint: string;
-  /** The next append-block request reaches Azurite, but its response is cut off (connection reset). */
-  dropNextAppendResponse(): void;
-  droppedResponses(): number;
-  close(): Promise<void>;
-}
-
-/**
- * A TCP proxy in front of Azurite that can lose one response after the service has committed
- * the request: the only way to make the real SDK retry an append that already succeeded.
- */
-async function startResponseDroppingProxy(blobEndpoint: string): Promise<FaultProxy> {
-  const upstream = new URL(blobEndpoint);
-  const sockets = new Set<Socket>();
-  let armed = false;
-  let dropped = 0;
-  const server: Server = createServer((client) => {
-    const service = createConnection({ host: upstream.hostname, port: Number(upstream.port) });
-    sockets.add(client).add(service);
-    let cutResponse = false;
-    const cut = () => {
-      client.destroy();
-      service.destroy();
-    };
-    client.on('data', (chunk: Buffer) => {
-      // Request bodies here are tiny, so a request line arrives whole in one chunk.
-      if (armed && chunk.toString('latin1').includes('comp=appendblock')) {
-        armed = false;
-        cutResponse = true;
-      }
-      service.write(chunk);
-    });
-    service.on('data', (chunk: Buffer) => {
-      if (cutResponse) {
-        dropped += 1;
-        cut();
-        return;
-      }
-      client.write(chunk);
-    });
-    client.on('close', () => service.destroy());
-    service.on('close', () => client.destroy());
-    client.on('error', cut);
-    service.on('error', cut);
-    client.on('close', () => sockets.delete(client));
-    service.on('close', () => sockets.delete(service));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('proxy has no port');
-  return {
-    endpoint: `http://127.0.0.1:${address.port}${upstream.pathname}`,
-    dropNextAppendResponse() {
-      armed = true;
-    },
-    droppedResponses: () => dropped,
-    close() {
-      for (const socket of sockets) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}

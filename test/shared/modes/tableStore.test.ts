@@ -1,8 +1,8 @@
 /** The mode store on Azure Table Storage, with the real @azure/data-tables client against Azurite. */
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { TableClient, TableServiceClientOptions, TransactionAction } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSandboxState } from '../../../sandbox/index.js';
+import { startTcpProxy, type TcpProxy } from '../../helpers/tcpProxy.js';
 import { startAzurite, type AzuriteTable } from '../../../sandbox/azurite.js';
 import {
   ensureTable,
@@ -200,9 +200,9 @@ describe('TableModeStore (Azurite)', () => {
   });
 
   describe('when a response is lost and the SDK retries a write that had landed', () => {
-    let proxy: ResponseDroppingProxy;
+    let proxy: TcpProxy;
     beforeAll(async () => {
-      proxy = await startResponseDroppingProxy(azurite.tableEndpoint);
+      proxy = await startTcpProxy(Number(new URL(azurite.tableEndpoint).port));
     });
     afterAll(async () => {
       await proxy?.close();
@@ -210,36 +210,36 @@ describe('TableModeStore (Azurite)', () => {
 
     async function viaProxy(): Promise<{ direct: TableModeStore; store: TableModeStore }> {
       const { store: direct, client } = await fresh();
-      const proxied = tableClientFromConnectionString(azurite.connectionString.replace(azurite.tableEndpoint, proxy.endpoint), client.tableName, FAST);
+      const proxied = tableClientFromConnectionString(azurite.connectionString.replace(azurite.tableEndpoint, proxy.endpointFor(azurite.tableEndpoint)), client.tableName, FAST);
       return { direct, store: new TableModeStore(proxied) };
     }
 
     it('create: reports that nothing was replaced, not its own setting', async () => {
       const { direct, store } = await viaProxy();
-      const dropped = proxy.dropped();
-      proxy.dropNextResponseTo('POST');
+      const dropped = proxy.droppedResponses();
+      proxy.dropNextResponse((head) => head.startsWith('POST /'));
       expect(await store.set(setting('*', 'alert', 'a'))).toBeUndefined();
-      expect(proxy.dropped()).toBe(dropped + 1);
+      expect(proxy.droppedResponses()).toBe(dropped + 1);
       expect(await direct.list()).toEqual([setting('*', 'alert', 'a')]);
     });
 
     it('replace: reports the setting it replaced, not its own', async () => {
       const { direct, store } = await viaProxy();
       await store.set(setting('*', 'alert', 'a'));
-      const dropped = proxy.dropped();
-      proxy.dropNextResponseTo('PUT');
+      const dropped = proxy.droppedResponses();
+      proxy.dropNextResponse((head) => head.startsWith('PUT /'));
       expect(await store.set(setting('*', 'off', 'b'))).toEqual(setting('*', 'alert', 'a'));
-      expect(proxy.dropped()).toBe(dropped + 1);
+      expect(proxy.droppedResponses()).toBe(dropped + 1);
       expect(await direct.list()).toEqual([setting('*', 'off', 'b')]);
     });
 
     it('delete: reports the setting it removed, not "there was none"', async () => {
       const { direct, store } = await viaProxy();
       await store.set(setting('rg:rg-pharmacy', 'off', 'a'));
-      const dropped = proxy.dropped();
-      proxy.dropNextResponseTo('DELETE');
+      const dropped = proxy.droppedResponses();
+      proxy.dropNextResponse((head) => head.startsWith('DELETE /'));
       expect(await store.unset(REMEDIATOR, 'rg:rg-pharmacy')).toEqual(setting('rg:rg-pharmacy', 'off', 'a'));
-      expect(proxy.dropped()).toBe(dropped + 1);
+      expect(proxy.droppedResponses()).toBe(dropped + 1);
       expect(await direct.list()).toEqual([]);
     });
   });
@@ -322,66 +322,3 @@ function expectChain(initial: string | null, previous: (ModeSetting | undefined)
   expect([...visited].sort()).toEqual([...writers].sort());
 }
 
-interface ResponseDroppingProxy {
-  endpoint: string;
-  /** The next request with this method reaches Azurite, but its response is cut off (connection reset). */
-  dropNextResponseTo(method: 'POST' | 'PUT' | 'DELETE'): void;
-  dropped(): number;
-  close(): Promise<void>;
-}
-
-/**
- * A TCP proxy in front of Azurite that can lose one response after the service has committed the
- * request: the only way to make the real SDK retry a write that already succeeded.
- */
-async function startResponseDroppingProxy(tableEndpoint: string): Promise<ResponseDroppingProxy> {
-  const upstream = new URL(tableEndpoint);
-  const sockets = new Set<Socket>();
-  let armed: string | undefined;
-  let dropped = 0;
-  const server: Server = createServer((client) => {
-    const service = createConnection({ host: upstream.hostname, port: Number(upstream.port) });
-    sockets.add(client).add(service);
-    let cutResponse = false;
-    const cut = () => {
-      client.destroy();
-      service.destroy();
-    };
-    client.on('data', (chunk: Buffer) => {
-      // A keep-alive connection carries one request at a time, and each starts a fresh chunk.
-      if (armed !== undefined && chunk.toString('latin1').startsWith(`${armed} /`)) {
-        armed = undefined;
-        cutResponse = true;
-      }
-      service.write(chunk);
-    });
-    service.on('data', (chunk: Buffer) => {
-      if (cutResponse) {
-        dropped += 1;
-        cut();
-        return;
-      }
-      client.write(chunk);
-    });
-    client.on('close', () => service.destroy());
-    service.on('close', () => client.destroy());
-    client.on('error', cut);
-    service.on('error', cut);
-    client.on('close', () => sockets.delete(client));
-    service.on('close', () => sockets.delete(service));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('proxy has no port');
-  return {
-    endpoint: `http://127.0.0.1:${address.port}${upstream.pathname}`,
-    dropNextResponseTo(method) {
-      armed = method;
-    },
-    dropped: () => dropped,
-    close() {
-      for (const socket of sockets) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
