@@ -215,7 +215,7 @@ export class ArmEngine {
       apiVersion: operation.apiVersion,
       now,
       lookup: (id) => this.lookup(id),
-      resourcesOfType: (type) => this.store.filter((r) => idKey(r.type) === idKey(type)),
+      resourcesOfType: (type) => this.store.ofType(type),
       callerObjectId: operation.callerObjectId,
     };
     definition.validate?.(context);
@@ -264,13 +264,12 @@ export class ArmEngine {
 
   private list(operation: ArmOperation, provider: ResourceProvider, definition: ResourceTypeDefinition): ArmResult {
     const { path } = operation;
-    const typeKey = idKey(definition.type);
     const nested = definition.type.split('/').length > 2;
     let items: ArmResource[];
     if (nested || /\/providers\//i.test(path.scope)) {
       const parent = this.parentOf(path, definition);
       const parentKey = idKey(parent?.id ?? parentId(path));
-      items = this.store.filter((r) => idKey(r.type) === typeKey && idKey(containerOf(r.id, nested)) === parentKey);
+      items = this.store.ofType(definition.type, (r) => idKey(containerOf(r.id, nested)) === parentKey);
       if (parent !== undefined && definition.implicit !== undefined) {
         const segment = definition.type.split('/').at(-1) ?? '';
         const storedNames = new Set(items.map((r) => idKey(r.name)));
@@ -283,9 +282,10 @@ export class ArmEngine {
       }
     } else {
       const scopeKey = idKey(path.scope);
-      items = this.store.filter(
-        (r) => idKey(r.type) === typeKey && (idKey(scopeOf(r.id)) === scopeKey || idKey(scopeOf(r.id)).startsWith(`${scopeKey}/`)),
-      );
+      items = this.store.ofType(definition.type, (r) => {
+        const scope = idKey(scopeOf(r.id));
+        return scope === scopeKey || scope.startsWith(`${scopeKey}/`);
+      });
     }
     return { status: 200, body: this.page(operation, items), changes: [], namespace: provider.namespace };
   }

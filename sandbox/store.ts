@@ -8,6 +8,8 @@ import type { ArmResource } from './state.js';
  */
 export class ResourceStore {
   private readonly resources = new Map<string, ArmResource>();
+  /** Keys by resource type: listings look at one type, and a subscription holds tens of thousands. */
+  private readonly byType = new Map<string, Set<string>>();
 
   constructor(initial: readonly ArmResource[] = []) {
     for (const resource of initial) this.put(resource);
@@ -19,7 +21,18 @@ export class ResourceStore {
   }
 
   put(resource: ArmResource): void {
-    this.resources.set(idKey(resource.id), structuredClone(resource));
+    const key = idKey(resource.id);
+    const typeKey = idKey(resource.type);
+    const previous = this.resources.get(key);
+    // A replaced resource keeps its place, in the store and in its type's listing.
+    if (previous !== undefined && idKey(previous.type) !== typeKey) this.byType.get(idKey(previous.type))?.delete(key);
+    this.resources.set(key, structuredClone(resource));
+    let keys = this.byType.get(typeKey);
+    if (keys === undefined) {
+      keys = new Set();
+      this.byType.set(typeKey, keys);
+    }
+    keys.add(key);
   }
 
   /** Removes a resource and everything under its id; returns what was removed, the resource first. */
@@ -29,8 +42,21 @@ export class ResourceStore {
     for (const [candidateKey, resource] of this.resources) {
       if (candidateKey === key || candidateKey.startsWith(`${key}/`)) removed.push(resource);
     }
-    for (const resource of removed) this.resources.delete(idKey(resource.id));
+    for (const resource of removed) {
+      this.resources.delete(idKey(resource.id));
+      this.byType.get(idKey(resource.type))?.delete(idKey(resource.id));
+    }
     return removed.sort((a, b) => a.id.length - b.id.length);
+  }
+
+  /** Resources of one type matching `predicate`, in store order (insertion order within the type). */
+  ofType(type: string, predicate: (resource: ArmResource) => boolean = () => true): ArmResource[] {
+    const out: ArmResource[] = [];
+    for (const key of this.byType.get(idKey(type)) ?? []) {
+      const resource = this.resources.get(key);
+      if (resource !== undefined && predicate(resource)) out.push(structuredClone(resource));
+    }
+    return out;
   }
 
   /** All resources matching `predicate`, in store order. */
