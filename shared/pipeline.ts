@@ -42,6 +42,9 @@ export interface BatchOutcome {
 /** A 412 means someone else wrote between our read and write: read again, decide again, this many times. */
 const MAX_DECISION_ROUNDS = 3;
 
+/** Resources a sweep decides on together before it reads the next page of listings. */
+const SWEEP_CHUNK = 500;
+
 /** State one batch shares across its events: the blast-radius cap counts resources remediated so far. */
 interface BatchScope {
   remediatedResources: Set<string>;
@@ -158,17 +161,28 @@ export class Pipeline {
     const batch: BatchScope = { remediatedResources: new Set(), cap: this.deps.config.maxRemediationsPerBatch };
     const results: ChangeResult[] = [];
     let resources = 0;
+    // Decisions run `concurrency` at a time (one resource is still serialised by its lock), in
+    // chunks, so a sweep of tens of thousands of resources overlaps its audit and ARM waits.
+    const decide = async (snapshot: ResourceSnapshot): Promise<ChangeResult[]> => {
+      const event: ResourceChangeEvent = { eventId: `sweep:${runId}`, schema: 'sweep', eventType: 'hipaa-remediator.sweep', kind: 'write', succeeded: true, resource: snapshot.id, operationName: 'sweep', caller: {} };
+      const remediators = routeEvent(event, this.deps.remediators);
+      if (remediators.length === 0) return [];
+      const decided = await this.locks.run(snapshot.id.key, () => this.decideOn(event, remediators, snapshot, batch, AbortSignal.timeout(this.deps.config.arm.eventBudgetMs)));
+      for (const result of decided) this.deps.onResult?.(result);
+      return decided;
+    };
+    const chunk: ResourceSnapshot[] = [];
+    const flush = async (): Promise<void> => {
+      for (const decided of await mapWithConcurrency(chunk.splice(0), this.deps.config.concurrency, decide)) results.push(...decided);
+    };
     for (const subscriptionId of subscriptions) {
       for await (const snapshot of this.deps.arm.list(subscriptionId)) {
         resources += 1;
-        const event: ResourceChangeEvent = { eventId: `sweep:${runId}`, schema: 'sweep', eventType: 'hipaa-remediator.sweep', kind: 'write', succeeded: true, resource: snapshot.id, operationName: 'sweep', caller: {} };
-        const remediators = routeEvent(event, this.deps.remediators);
-        if (remediators.length === 0) continue;
-        const decided = await this.locks.run(snapshot.id.key, () => this.decideOn(event, remediators, snapshot, batch, AbortSignal.timeout(this.deps.config.arm.eventBudgetMs)));
-        for (const result of decided) this.deps.onResult?.(result);
-        results.push(...decided);
+        chunk.push(snapshot);
+        if (chunk.length >= SWEEP_CHUNK) await flush();
       }
     }
+    await flush();
     const counts: Record<string, Record<string, number>> = {};
     for (const r of results) {
       const perRemediator = (counts[r.remediator ?? '-'] ??= {});
