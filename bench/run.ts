@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   rows.push({ measure: `4. webhook host / bare node:http, requests/s (${rate.eventsPerRequest} events each)`, value: `${rate.hostRps} / ${rate.bareRps} = ${rate.ratio}`, target: '≥ 0.5', met: rate.ratio >= 0.5 });
 
   // 5. Sweep over growing subscriptions (its own sandboxes).
-  const sizes: [number, number][] = quick ? [[200, 1_000], [1_000, 5_000]] : [[200, 1_000], [2_000, 10_000], [5_000, 25_000]];
+  const sizes: [number, number][] = quick ? [[200, 1_000], [1_000, 5_000]] : [[200, 1_000], [2_000, 10_000], [10_000, 50_000]];
   const sweeps = [];
   for (const [accounts, assignments] of sizes) sweeps.push({ accounts, assignments, ...(await benchSweep(accounts, assignments)) });
   results['sweep'] = sweeps;

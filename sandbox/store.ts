@@ -10,6 +10,8 @@ export class ResourceStore {
   private readonly resources = new Map<string, ArmResource>();
   /** Keys by resource type: listings look at one type, and a subscription holds tens of thousands. */
   private readonly byType = new Map<string, Set<string>>();
+  /** How many stored resources sit under each id prefix: deleting a leaf then costs no scan. */
+  private readonly descendants = new Map<string, number>();
 
   constructor(initial: readonly ArmResource[] = []) {
     for (const resource of initial) this.put(resource);
@@ -26,6 +28,7 @@ export class ResourceStore {
     const previous = this.resources.get(key);
     // A replaced resource keeps its place, in the store and in its type's listing.
     if (previous !== undefined && idKey(previous.type) !== typeKey) this.byType.get(idKey(previous.type))?.delete(key);
+    if (previous === undefined) this.countAncestors(key, +1);
     this.resources.set(key, structuredClone(resource));
     let keys = this.byType.get(typeKey);
     if (keys === undefined) {
@@ -39,14 +42,30 @@ export class ResourceStore {
   deleteTree(id: string): ArmResource[] {
     const key = idKey(id);
     const removed: ArmResource[] = [];
-    for (const [candidateKey, resource] of this.resources) {
-      if (candidateKey === key || candidateKey.startsWith(`${key}/`)) removed.push(resource);
+    const own = this.resources.get(key);
+    if ((this.descendants.get(key) ?? 0) === 0) {
+      if (own !== undefined) removed.push(own);
+    } else {
+      for (const [candidateKey, resource] of this.resources) {
+        if (candidateKey === key || candidateKey.startsWith(`${key}/`)) removed.push(resource);
+      }
     }
     for (const resource of removed) {
-      this.resources.delete(idKey(resource.id));
-      this.byType.get(idKey(resource.type))?.delete(idKey(resource.id));
+      const removedKey = idKey(resource.id);
+      this.resources.delete(removedKey);
+      this.byType.get(idKey(resource.type))?.delete(removedKey);
+      this.countAncestors(removedKey, -1);
     }
     return removed.sort((a, b) => a.id.length - b.id.length);
+  }
+
+  private countAncestors(key: string, delta: number): void {
+    for (let i = key.indexOf('/', 1); i > 0; i = key.indexOf('/', i + 1)) {
+      const prefix = key.slice(0, i);
+      const count = (this.descendants.get(prefix) ?? 0) + delta;
+      if (count === 0) this.descendants.delete(prefix);
+      else this.descendants.set(prefix, count);
+    }
   }
 
   /** Resources of one type matching `predicate`, in store order (insertion order within the type). */
