@@ -1,5 +1,6 @@
 import type { SnapshotOf } from '../shared/arm/snapshot.js';
 import { ROLE_ASSIGNMENT } from '../shared/arm/resourceTypes.js';
+import { OWNER_ROLE_ID, roleGuid } from '../shared/arm/roles.js';
 import type { Change, EvalContext, Finding, Remediator } from '../shared/remediator.js';
 
 type Snapshot = SnapshotOf<typeof ROLE_ASSIGNMENT>;
@@ -9,13 +10,13 @@ type Snapshot = SnapshotOf<typeof ROLE_ASSIGNMENT>;
  * `expires=<ISO 8601 date or date-time>` anywhere in the assignment's description (UTC when no
  * zone is given; a date alone means 00:00 UTC that day). Updating the token renews the grant.
  */
-const MARKER = /(?:^|[\s;,(\[])expires=([^\s;,)\]]+)/i;
+export const EXPIRY_MARKER = /(^|[\s;,(\[])expires=([^\s;,)\]]+)/i;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 export type ExpiryMarker = { kind: 'none' } | { kind: 'invalid'; text: string } | { kind: 'valid'; at: Date };
 
 export function parseExpiryMarker(description: string | undefined): ExpiryMarker {
-  const text = MARKER.exec(description ?? '')?.[1];
+  const text = EXPIRY_MARKER.exec(description ?? '')?.[2];
   if (text === undefined) return { kind: 'none' };
   const parts = ISO.exec(text);
   if (parts === null) return { kind: 'invalid', text };
@@ -28,13 +29,7 @@ export function parseExpiryMarker(description: string | undefined): ExpiryMarker
   return { kind: 'valid', at };
 }
 
-/** Built-in role ids arrive as `/subscriptions/<s>/providers/Microsoft.Authorization/roleDefinitions/<guid>` or bare: compare the GUID. */
-function roleGuid(roleDefinitionId: string | undefined): string {
-  return (roleDefinitionId ?? '').split('/').at(-1)?.toLowerCase() ?? '';
-}
-
 const DAY_MS = 86_400_000;
-const OWNER = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
 
 /**
  * Access must end when it should (164.308(a)(3)(ii)(C), 164.308(a)(4)): assignments past their
@@ -59,7 +54,7 @@ export const expiredRoleAssignments: Remediator<Snapshot> = {
     // Break-glass accounts and the service itself are reported like everyone else, never revoked;
     // nor is the last Owner of a subscription (or an Owner whose co-owners are unknown): that would lock everyone out.
     const isProtected = policy.protectedPrincipalIds.includes((assignment.principalId ?? '').toLowerCase());
-    const isOwner = roleGuid(assignment.roleDefinitionId) === OWNER;
+    const isOwner = roleGuid(assignment.roleDefinitionId) === OWNER_ROLE_ID;
     const lastOwner = isOwner && /^\/subscriptions\/[^/]+$/i.test(assignment.scope ?? '') && (snapshot.otherOwnersAtScope ?? 0) === 0;
     const spared = isProtected ? 'protected principal: alert only' : lastOwner ? 'last Owner of the subscription: alert only' : undefined;
     const revocable = (finding: Omit<Finding, 'controls'> & { controls?: Finding['controls'] }): Finding => ({

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { OWNER_ROLE_ID, RBAC_ADMINISTRATOR_ROLE_ID, USER_ACCESS_ADMINISTRATOR_ROLE_ID } from './arm/roles.js';
 import { normalizeGuid } from './events.js';
 import type { Policy } from './remediator.js';
 
@@ -13,11 +14,7 @@ const mode = z.enum(['off', 'alert', 'remediate']);
 const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** Owner, User Access Administrator, Role Based Access Control Administrator: they can grant access. */
-export const PRIVILEGED_BUILT_IN_ROLES = [
-  '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
-  '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
-  'f58310d9-a9f6-439a-9e8d-f62e7b41a168',
-] as const;
+export const PRIVILEGED_BUILT_IN_ROLES = [OWNER_ROLE_ID, USER_ACCESS_ADMINISTRATOR_ROLE_ID, RBAC_ADMINISTRATOR_ROLE_ID] as const;
 
 const configFile = z
   .object({

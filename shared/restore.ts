@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ArmGateway } from './arm/gateway.js';
 import type { AuditRecord, AuditStore } from './audit/record.js';
+import { EXPIRY_MARKER } from '../remediators/expired-role-assignments.js';
 import type { Change } from './remediator.js';
 
 export class RestoreRefused extends Error {
@@ -45,7 +46,7 @@ function revokedAssignment(intent: AuditRecord | undefined, outcome: AuditRecord
 export function withExpiry(description: string | undefined, expires: string): string {
   const marker = `expires=${expires}`;
   if (description === undefined || description.length === 0) return marker;
-  return /(^|[\s;,(\[])expires=[^\s;,)\]]+/i.test(description) ? description.replace(/(^|[\s;,(\[])expires=[^\s;,)\]]+/i, `$1${marker}`) : `${description}; ${marker}`;
+  return EXPIRY_MARKER.test(description) ? description.replace(EXPIRY_MARKER, `$1${marker}`) : `${description}; ${marker}`;
 }
 
 export async function restoreRevocation(

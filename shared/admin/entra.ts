@@ -11,6 +11,7 @@
  * Docs: MicrosoftDocs entra-docs docs/identity-platform/access-tokens.md,
  * access-token-claims-reference.md.
  */
+import type { AuthResult } from './api.js';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 
 /** Configuration of {@link createEntraAuthenticator}. */
@@ -64,13 +65,8 @@ export interface EntraPrincipal {
 /** What a request needs: `read` for GET, `write` for anything that changes state. */
 export type AdminAccess = 'read' | 'write';
 
-/**
- * Outcome of authenticating one request. `reason` is safe to log and record: it never includes
- * the token or personal data from its claims.
- */
-export type AuthResult =
-  | { ok: true; principal: EntraPrincipal; canWrite: boolean }
-  | { ok: false; status: 401 | 403; reason: string };
+/** Outcome of authenticating one request: the admin API's own type (reasons are safe to log and record). */
+export type { AuthResult };
 
 /** Checks one request's `Authorization` header for the access it needs. Never rejects. */
 export type EntraAuthenticator = (authorizationHeader: string | undefined, access: AdminAccess) => Promise<AuthResult>;

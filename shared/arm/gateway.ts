@@ -10,6 +10,7 @@ import { classifyArmError } from '../errors.js';
 import type { Change } from '../remediator.js';
 import { GraphDirectory, type DirectoryLookup } from './directory.js';
 import { parseResourceId, type ArmResourceId } from './resourceId.js';
+import { OWNER_ROLE_ID, roleGuid } from './roles.js';
 import { BLOB_CONTAINER, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from './resourceTypes.js';
 import type { ResourceSnapshot } from './snapshot.js';
 
@@ -213,13 +214,6 @@ export class SdkArmGateway implements ArmGateway {
       retryOptions: { maxRetries: this.connection.maxRetries ?? 3, maxRetryDelayInMs: 10_000 },
     };
   }
-}
-
-const OWNER_ROLE_ID = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
-
-/** Role definition ids arrive with a subscription prefix or without: the trailing GUID is the role. */
-function roleGuid(roleDefinitionId: string | undefined): string {
-  return (roleDefinitionId ?? '').split('/').at(-1)?.toLowerCase() ?? '';
 }
 
 function requireResourceGroup(id: ArmResourceId): string {
