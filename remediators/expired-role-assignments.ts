@@ -35,7 +35,8 @@ const DAY_MS = 86_400_000;
  * Access must end when it should (164.308(a)(3)(ii)(C), 164.308(a)(4)): assignments past their
  * expiry, privileged ones older than policy allows, and grants to principals that no longer
  * exist are revoked; privileged grants with no expiry, and unparseable markers, are alerted.
- * Protected principals (break-glass, the service itself) are never revoked.
+ * Protected principals (break-glass, the service itself), the last Owner of a subscription and
+ * assignments PIM manages are never revoked. PIM's time-bound assignments are left to PIM.
  */
 export const expiredRoleAssignments: Remediator<Snapshot> = {
   id: 'expired-role-assignments',
@@ -44,6 +45,13 @@ export const expiredRoleAssignments: Remediator<Snapshot> = {
   resourceTypes: [ROLE_ASSIGNMENT],
   armActions: ['Microsoft.Authorization/roleAssignments/delete'],
   defaultMode: 'remediate',
+
+  // PIM ends its own time-bound assignments; revoking one early would fight PIM, not fix anything.
+  exemption(snapshot, ctx: EvalContext) {
+    const pim = snapshot.pim;
+    if (pim?.state !== 'managed' || pim.endDateTime === undefined || pim.endDateTime.getTime() <= ctx.now.getTime()) return undefined;
+    return `managed by PIM (${pim.assignmentType ?? 'scheduled'} until ${pim.endDateTime.toISOString()}): PIM removes it at its end`;
+  },
 
   evaluate(snapshot, ctx: EvalContext) {
     const assignment = snapshot.resource;
@@ -56,13 +64,26 @@ export const expiredRoleAssignments: Remediator<Snapshot> = {
     const isProtected = policy.protectedPrincipalIds.includes((assignment.principalId ?? '').toLowerCase());
     const isOwner = roleGuid(assignment.roleDefinitionId) === OWNER_ROLE_ID;
     const lastOwner = isOwner && /^\/subscriptions\/[^/]+$/i.test(assignment.scope ?? '') && (snapshot.otherOwnersAtScope ?? 0) === 0;
-    const spared = isProtected ? 'protected principal: alert only' : lastOwner ? 'last Owner of the subscription: alert only' : undefined;
+    const pim = snapshot.pim?.state === 'managed' ? snapshot.pim : undefined;
+    const spared = isProtected
+      ? 'protected principal: alert only'
+      : lastOwner
+        ? 'last Owner of the subscription: alert only'
+        : pim !== undefined
+          ? 'managed by PIM: alert only, change it in PIM'
+          : undefined;
+    // Decided as if PIM made nothing (the common case; a revocation is restorable), and said so.
+    const pimUnknown = snapshot.pim?.state === 'unknown' ? ` (${snapshot.pim.reason})` : '';
     const revocable = (finding: Omit<Finding, 'controls'> & { controls?: Finding['controls'] }): Finding => ({
       controls: ['termination-procedures', 'access-authorization'],
       ...finding,
-      ...(spared === undefined ? {} : { remediable: false, message: `${finding.message} (${spared})` }),
+      ...(spared === undefined ? { message: `${finding.message}${pimUnknown}` } : { remediable: false, message: `${finding.message} (${spared})` }),
     });
 
+    if (pim?.endDateTime !== undefined) {
+      // Only reached once the end has passed (before that the assignment is exempt): PIM should have removed it.
+      findings.push(revocable({ property: 'roleAssignmentScheduleInstances.properties.endDateTime', actual: pim.endDateTime.toISOString(), expected: 'removed by PIM at its end', message: `PIM schedule ended at ${pim.endDateTime.toISOString()} but the assignment still exists` }));
+    }
     if (marker.kind === 'invalid') {
       findings.push({ controls: ['access-authorization'], property: 'properties.description', actual: marker.text, expected: 'expires=<ISO 8601 date or date-time>', message: `unparseable expiry marker "${marker.text.slice(0, 60)}": not revoked, please correct it` });
     } else if (marker.kind === 'valid' && marker.at.getTime() <= ctx.now.getTime()) {

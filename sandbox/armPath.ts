@@ -48,6 +48,24 @@ export function scopeOf(id: string): string {
   return index <= 0 ? id : id.slice(0, index);
 }
 
+/** What a listing at a scope returns by default: resources at the scope or under it. */
+export function atOrBelow(scope: string): (resource: { id: string }) => boolean {
+  const scopeKey = idKey(scope);
+  return (resource) => {
+    const own = idKey(scopeOf(resource.id));
+    return own === scopeKey || own.startsWith(`${scopeKey}/`);
+  };
+}
+
+/** What ARM's `atScope()` filter returns: resources at the scope or at one of its ancestors. */
+export function atOrAbove(scope: string): (resource: { id: string }) => boolean {
+  const scopeKey = idKey(scope);
+  return (resource) => {
+    const own = idKey(scopeOf(resource.id));
+    return own === scopeKey || scopeKey.startsWith(`${own}/`);
+  };
+}
+
 /** Resource group name of an id, if it has one. */
 export function resourceGroupOf(id: string): string | undefined {
   const match = /^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)/i.exec(id);

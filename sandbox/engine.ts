@@ -1,7 +1,8 @@
-import { type ArmPath, fullType, idKey, parentId, scopeOf } from './armPath.js';
+import { type ArmPath, atOrBelow, fullType, idKey, parentId, scopeOf } from './armPath.js';
 import {
   ArmError,
   invalidApiVersion,
+  invalidFilter,
   invalidRequestContent,
   invalidResourceType,
   methodNotAllowed,
@@ -281,11 +282,9 @@ export class ArmEngine {
         }
       }
     } else {
-      const scopeKey = idKey(path.scope);
-      items = this.store.ofType(definition.type, (r) => {
-        const scope = idKey(scopeOf(r.id));
-        return scope === scopeKey || scope.startsWith(`${scopeKey}/`);
-      });
+      const filter = operation.query.get('$filter') ?? undefined;
+      if (filter !== undefined && definition.listFilter === undefined) throw invalidFilter(filter);
+      items = this.store.ofType(definition.type, definition.listFilter?.(filter, path.scope) ?? atOrBelow(path.scope));
     }
     return { status: 200, body: this.page(operation, items), changes: [], namespace: provider.namespace };
   }

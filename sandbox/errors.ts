@@ -112,3 +112,9 @@ export function throttled(category: keyof typeof OPERATION_TYPE, retryAfterSecon
     { 'retry-after': String(retryAfterSeconds) },
   );
 }
+
+/** A `$filter` the service does not support (role assignments answer `UnsupportedQuery`). */
+export function invalidFilter(filter: string, supported: readonly string[] = []): ArmError {
+  const hint = supported.length === 0 ? 'This listing supports no filter.' : `Supported filters are ${supported.map((f) => `'${f}'`).join(' or ')}.`;
+  return new ArmError(400, 'UnsupportedQuery', `The filter '${filter}' is not supported. ${hint}`);
+}

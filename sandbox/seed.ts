@@ -214,6 +214,32 @@ function roleAssignment(name: string, role: string, principalId: string, created
   };
 }
 
+/** PIM's record of a time-bound assignment it made (shape of the 2020-10-01 spec example): PIM removes it at `end`. */
+function pimScheduleInstance(name: string, assignment: ArmResource, start: string, end: string): ArmResource {
+  const properties = assignment.properties ?? {};
+  return {
+    id: `/subscriptions/${HEALTHCARE_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/RoleAssignmentScheduleInstances/${name}`,
+    name,
+    type: 'Microsoft.Authorization/RoleAssignmentScheduleInstances',
+    properties: {
+      originRoleAssignmentId: assignment.id,
+      assignmentType: 'Assigned',
+      scope: properties['scope'],
+      roleDefinitionId: properties['roleDefinitionId'],
+      principalId: properties['principalId'],
+      principalType: properties['principalType'],
+      status: 'Provisioned',
+      startDateTime: start,
+      endDateTime: end,
+      memberType: 'Direct',
+      createdOn: start,
+    },
+  };
+}
+
+const DBA = '9d4e5f6a-7b8c-4d9e-8f0a-1b2c3d4e5f6a';
+const MIGRATION_OWNER = roleAssignment('a1b2c3d4-0004-4000-8000-00000000a004', OWNER_ROLE, DBA, '2026-11-02T08:00:00.0000000Z', 'EHR database migration');
+
 /**
  * A small healthcare subscription for the live demo: four resource groups, six storage
  * accounts (some hardened, some not), their blob services and eight containers. Names
@@ -260,10 +286,14 @@ export function healthcareSubscription(): SandboxState {
       roleAssignment('a1b2c3d4-0001-4000-8000-00000000a001', OWNER_ROLE, ADMIN, '2026-09-01T08:00:00.0000000Z', 'platform admin; expires=2027-06-30'),
       roleAssignment('a1b2c3d4-0002-4000-8000-00000000a002', READER_ROLE, AUDITOR, '2026-10-01T08:00:00.0000000Z', 'external HIPAA audit; expires=2026-10-31'),
       roleAssignment('a1b2c3d4-0003-4000-8000-00000000a003', OWNER_ROLE, DEPARTED_ENGINEER, '2025-11-03T08:00:00.0000000Z', 'on-call engineer'),
+      // A database engineer's Owner granted through PIM for a migration window: PIM ends it, not us.
+      MIGRATION_OWNER,
+      pimScheduleInstance('b2c3d4e5-0004-4000-8000-00000000b004', MIGRATION_OWNER, '2026-11-02T08:00:00.0000000Z', '2027-02-28T18:00:00.0000000Z'),
     ],
     directory: [
       { id: ADMIN, '@odata.type': '#microsoft.graph.user' },
       { id: AUDITOR, '@odata.type': '#microsoft.graph.user' },
+      { id: DBA, '@odata.type': '#microsoft.graph.user' },
     ],
   });
 }

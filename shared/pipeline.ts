@@ -232,10 +232,12 @@ export class Pipeline {
     batch: BatchScope,
   ): Promise<{ result: ChangeResult; snapshot: ResourceSnapshot }> {
     const ctx = this.evalContext();
-    const findings = remediator.evaluate(snapshot, ctx);
     const base = { eventId: event.eventId, resourceId: event.resource.id };
-    const cite = citeFindings(remediator, findings);
     const audited = { kind: 'decision' as const, actor: event.caller };
+    const exemption = remediator.exemption?.(snapshot, ctx);
+    if (exemption !== undefined) return { result: await this.record(skipped(base, remediator, exemption), audited), snapshot };
+    const findings = remediator.evaluate(snapshot, ctx);
+    const cite = citeFindings(remediator, findings);
     if (findings.length === 0) {
       return { result: await this.record({ ...base, remediator: remediator.id, ...cite, decision: 'compliant', changes: [], auditSeq: null }, audited), snapshot };
     }

@@ -87,6 +87,12 @@ export interface Remediator<S extends ResourceSnapshot = ResourceSnapshot> {
   triggers?: readonly ChangeKind[];
   /** 'alert' for anything that can break a workload. */
   defaultMode: Mode;
+  /**
+   * Why this resource is not this remediator's to judge right now — another system owns its
+   * lifecycle (PIM removes its own assignments at their end) — or undefined. The pipeline records
+   * the reason as a `skipped` decision: reported in the audit, never acted on.
+   */
+  exemption?(snapshot: S, ctx: EvalContext): string | undefined;
   evaluate(snapshot: S, ctx: EvalContext): Finding[];
   /** [] when compliant; plan(applied(plan(x))) must be []. */
   plan(snapshot: S, findings: readonly Finding[]): Change[];

@@ -1,19 +1,21 @@
 import { z } from 'zod';
-import { idKey, scopeOf } from '../armPath.js';
+import { atOrAbove, atOrBelow, idKey, scopeOf } from '../armPath.js';
 import { armTimestamp } from '../armTime.js';
-import { ArmError, invalidApiVersion, methodNotAllowed } from '../errors.js';
+import { ArmError, invalidApiVersion, invalidFilter, methodNotAllowed } from '../errors.js';
 import type { ArmResource } from '../state.js';
 import type { ResourceProvider, ResourceTypeDefinition, WriteContext } from './types.js';
 import { validateBody } from './validation.js';
 
 /**
- * Microsoft.Authorization: role assignments (extension resources at any scope) and the
- * built-in role definitions, after azure-rest-api-specs
- * `Microsoft.Authorization/stable/2022-04-01/RoleAssignmentsCalls.json` and `RoleDefinitionsCalls.json`.
+ * Microsoft.Authorization: role assignments (extension resources at any scope), the
+ * built-in role definitions, and PIM's role assignment schedule instances (read-only), after
+ * azure-rest-api-specs `Microsoft.Authorization/stable/2022-04-01/RoleAssignmentsCalls.json`,
+ * `RoleDefinitionsCalls.json` and `stable/2020-10-01/RoleAssignmentScheduleInstance.json`.
  */
 
 const ROLE_ASSIGNMENTS = 'Microsoft.Authorization/roleAssignments';
 const ROLE_DEFINITIONS = 'Microsoft.Authorization/roleDefinitions';
+const SCHEDULE_INSTANCES = 'Microsoft.Authorization/roleAssignmentScheduleInstances';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // ARM accepts the tenant-level and the subscription-level spelling of a role definition id.
@@ -189,7 +191,27 @@ function validateAssignment(context: WriteContext): void {
   if (duplicate) throw new ArmError(409, 'RoleAssignmentExists', 'The role assignment already exists.');
 }
 
+const PRINCIPAL_FILTER = /^principalId\s+eq\s+'?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'?$/i;
+const SUPPORTED_FILTERS = ['atScope()', "principalId eq '{id}'"] as const;
+
+/**
+ * The `$filter`s both listings share (the specs' parameter descriptions): none — at or below
+ * the scope; `atScope()` — at or above it; `principalId eq {id}` — at, above or below it, for one
+ * principal. Anything else is refused the way ARM refuses it, never silently ignored.
+ */
+function scopedListing(filter: string | undefined, scope: string): (resource: ArmResource) => boolean {
+  if (filter === undefined) return atOrBelow(scope);
+  const text = filter.trim();
+  if (/^atScope\(\)$/i.test(text)) return atOrAbove(scope);
+  const principal = PRINCIPAL_FILTER.exec(text)?.[1];
+  if (principal === undefined) throw invalidFilter(filter, SUPPORTED_FILTERS);
+  const below = atOrBelow(scope);
+  const above = atOrAbove(scope);
+  return (resource) => keyOf(resource.properties).principalId === idKey(principal) && (below(resource) || above(resource));
+}
+
 const roleAssignments: ResourceTypeDefinition = {
+  listFilter: scopedListing,
   type: ROLE_ASSIGNMENTS,
   methods: ['GET', 'PUT', 'DELETE'],
   listable: true,
@@ -233,13 +255,31 @@ const roleAssignments: ResourceTypeDefinition = {
   },
 };
 
+/**
+ * PIM's view of role assignments: an instance per active assignment PIM made (activated from an
+ * eligibility, or assigned for a time window), `originRoleAssignmentId` naming the role assignment
+ * and `endDateTime` when PIM will remove it. PIM writes these itself, so the sandbox serves them
+ * read-only from the state (no clock removes assignments at their end: a state describes a moment).
+ */
+const roleAssignmentScheduleInstances: ResourceTypeDefinition = {
+  type: SCHEDULE_INSTANCES,
+  methods: ['GET'],
+  listable: true,
+  listFilter: scopedListing,
+  hasEtag: false,
+  putSemantics: 'replace',
+  createdStatus: 201,
+  // What @azure/arm-authorization 9.0.0 sends for the PIM operations (the only stable version).
+  apiVersions: ['2020-10-01'],
+};
+
 /** What @azure/arm-authorization 9.0.0 sends for role assignments and role definitions. */
 export const AUTHORIZATION_API_VERSIONS = ['2022-04-01'] as const;
 
 export const authorizationProvider: ResourceProvider = {
   namespace: 'Microsoft.Authorization',
   apiVersions: AUTHORIZATION_API_VERSIONS,
-  resourceTypes: [roleAssignments, roleDefinitions],
+  resourceTypes: [roleAssignments, roleDefinitions, roleAssignmentScheduleInstances],
 };
 
 const TENANT_ROLE_DEFINITION = /^\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)\/?$/i;

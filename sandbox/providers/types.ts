@@ -68,6 +68,13 @@ export interface ResourceTypeDefinition {
   readonly builtIn?: (id: string, name: string) => ArmResource | undefined;
   /** DELETE answers 200 with the deleted resource as body (role assignments) instead of an empty 200. */
   readonly deleteReturnsResource?: boolean;
+  /**
+   * Extension types listed at a scope (role assignments): which stored resources a listing at
+   * `scope` returns for its `$filter` (undefined: none given). Throws an `ArmError` for a filter
+   * the service refuses. Without it a listing returns what sits at or below the scope, and a
+   * `$filter` is refused.
+   */
+  readonly listFilter?: (filter: string | undefined, scope: string) => (resource: ArmResource) => boolean;
 }
 
 /** One resource provider namespace (one module under `sandbox/providers/`). */

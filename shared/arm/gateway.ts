@@ -3,12 +3,13 @@
  * the real Azure SDK clients (one per subscription, created once per process); the sandbox
  * and Azure differ only in the endpoint and credential handed to them.
  */
-import type { AuthorizationManagementClient } from '@azure/arm-authorization';
+import type { AuthorizationManagementClient, RoleAssignment } from '@azure/arm-authorization';
 import { KnownVersions, StorageManagementClient, type StorageManagementClientOptionalParams } from '@azure/arm-storage';
 import type { TokenCredential } from '@azure/core-auth';
 import { classifyArmError } from '../errors.js';
 import type { Change } from '../remediator.js';
 import { GraphDirectory, type DirectoryLookup } from './directory.js';
+import { lookup, pimScheduleOf, pimSchedulesIn } from './pim.js';
 import { parseResourceId, type ArmResourceId } from './resourceId.js';
 import { OWNER_ROLE_ID, roleGuid } from './roles.js';
 import { BLOB_CONTAINER, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from './resourceTypes.js';
@@ -79,14 +80,13 @@ export class SdkArmGateway implements ArmGateway {
       if (id.resourceType.toLowerCase() === ROLE_ASSIGNMENT.toLowerCase()) {
         const authorization = await this.authorization(id.subscriptionId);
         const resource = await authorization.roleAssignments.getById(id.id, options);
-        const principal = resource.principalId === undefined ? 'unknown' : await this.directory.status(resource.principalId, signal);
-        if (roleGuid(resource.roleDefinitionId) !== OWNER_ROLE_ID || resource.scope === undefined) return { type: ROLE_ASSIGNMENT, id, resource, principal };
-        // Revoking the last Owner would lock everyone out of the scope: count the others first.
-        let others = 0;
-        for await (const other of authorization.roleAssignments.listForScope(resource.scope, { ...options, filter: 'atScope()' })) {
-          if (other.id?.toLowerCase() !== id.key && roleGuid(other.roleDefinitionId) === OWNER_ROLE_ID && other.scope?.toLowerCase() === resource.scope.toLowerCase()) others += 1;
-        }
-        return { type: ROLE_ASSIGNMENT, id, resource, principal, otherOwnersAtScope: others };
+        // Three independent questions about the assignment, asked at once.
+        const [principal, pim, otherOwnersAtScope] = await Promise.all([
+          resource.principalId === undefined ? ('unknown' as const) : this.directory.status(resource.principalId, signal),
+          pimScheduleOf(authorization, resource, options),
+          this.otherOwnersAtScope(authorization, id, resource, options),
+        ]);
+        return { type: ROLE_ASSIGNMENT, id, resource, principal, pim, ...(otherOwnersAtScope === undefined ? {} : { otherOwnersAtScope }) };
       }
       const client = this.storage(id.subscriptionId);
       const [account, , container] = id.names;
@@ -168,7 +168,10 @@ export class SdkArmGateway implements ArmGateway {
       const assignments = [];
       const authorization = await this.authorization(subscriptionId);
       for await (const assignment of authorization.roleAssignments.listForSubscription(options)) assignments.push(assignment);
-      const statuses = await this.directory.statuses([...new Set(assignments.map((a) => a.principalId).filter((p): p is string => p !== undefined))], signal);
+      const [statuses, pim] = await Promise.all([
+        this.directory.statuses([...new Set(assignments.map((a) => a.principalId).filter((p): p is string => p !== undefined))], signal),
+        pimSchedulesIn(authorization, subscriptionId, options),
+      ]);
       const ownersByScope = new Map<string, number>();
       for (const a of assignments) {
         if (roleGuid(a.roleDefinitionId) === OWNER_ROLE_ID && a.scope !== undefined) ownersByScope.set(a.scope.toLowerCase(), (ownersByScope.get(a.scope.toLowerCase()) ?? 0) + 1);
@@ -181,12 +184,24 @@ export class SdkArmGateway implements ArmGateway {
           id: parseResourceId(resource.id),
           resource,
           principal: statuses.get((resource.principalId ?? '').toLowerCase()) ?? 'unknown',
+          pim: lookup(pim, resource.id),
           ...(owners === undefined ? {} : { otherOwnersAtScope: owners - 1 }),
         };
       }
     } catch (error) {
       throw classifyArmError(error, `/subscriptions/${subscriptionId}`);
     }
+  }
+
+  /** Revoking the last Owner would lock everyone out of the scope: count the others first. Undefined: not an Owner. */
+  private async otherOwnersAtScope(authorization: AuthorizationManagementClient, id: ArmResourceId, resource: RoleAssignment, options: { abortSignal?: AbortSignal }): Promise<number | undefined> {
+    const scope = resource.scope;
+    if (roleGuid(resource.roleDefinitionId) !== OWNER_ROLE_ID || scope === undefined) return undefined;
+    let others = 0;
+    for await (const other of authorization.roleAssignments.listForScope(scope, { ...options, filter: 'atScope()' })) {
+      if (other.id?.toLowerCase() !== id.key && roleGuid(other.roleDefinitionId) === OWNER_ROLE_ID && other.scope?.toLowerCase() === scope.toLowerCase()) others += 1;
+    }
+    return others;
   }
 
   /** Loaded on first use: most events never concern a role assignment, and cold start pays for every import. */

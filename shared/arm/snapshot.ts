@@ -7,6 +7,16 @@ import { BLOB_CONTAINER, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from './resourceType
 export type PrincipalStatus = 'exists' | 'deleted' | 'unknown';
 
 /**
+ * What Privileged Identity Management says of a role assignment: `managed` when a role
+ * assignment schedule instance names it as its origin (PIM made it and, with an end time,
+ * removes it then), `none` when no instance does, `unknown` when PIM could not be asked.
+ */
+export type PimSchedule =
+  | { state: 'none' }
+  | { state: 'managed'; instanceId: string; assignmentType?: string; endDateTime?: Date }
+  | { state: 'unknown'; reason: string };
+
+/**
  * A live resource as the SDK read it, tagged with its type so remediators can narrow it.
  * Later resource families add one member each.
  */
@@ -20,6 +30,8 @@ export type ResourceSnapshot =
       principal: PrincipalStatus;
       /** For an Owner assignment: how many other Owner assignments share its scope (undefined: not known). */
       otherOwnersAtScope?: number;
+      /** Undefined when not looked up (an assignment the service itself just created). */
+      pim?: PimSchedule;
     };
 
 export type SnapshotOf<T extends ResourceSnapshot['type']> = Extract<ResourceSnapshot, { type: T }>;

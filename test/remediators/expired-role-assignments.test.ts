@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { RoleAssignment } from '@azure/arm-authorization';
+import type { PimSchedule } from '../../shared/arm/snapshot.js';
 import { expiredRoleAssignments, parseExpiryMarker } from '../../remediators/expired-role-assignments.js';
 import { CTX, OWNER, READER, roleAssignment } from '../helpers/snapshots.js';
 
@@ -75,6 +77,39 @@ describe('expired-role-assignments', () => {
     expect(plan(last)).toEqual([]);
     const atGroup = roleAssignment({ roleDefinitionId: OWNER, description: 'expires=2020-01-01', scope: '/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg' }, 'exists', 0);
     expect(plan(atGroup)).toHaveLength(1);
+  });
+
+  describe('assignments PIM manages (a role assignment schedule instance names them as origin)', () => {
+    const pim = (endDateTime?: string) => ({ state: 'managed' as const, instanceId: 'i', assignmentType: 'Activated', ...(endDateTime === undefined ? {} : { endDateTime: new Date(endDateTime) }) });
+    const withPim = (schedule: PimSchedule, resource: Partial<RoleAssignment> = { roleDefinitionId: OWNER, description: 'expires=2026-01-01' }) => ({ ...roleAssignment(resource), pim: schedule });
+
+    it('are left to PIM while their schedule runs: exempt, with the end in the reason', () => {
+      const snapshot = withPim(pim('2026-11-23T08:00:00Z'));
+      expect(expiredRoleAssignments.exemption?.(snapshot, CTX)).toMatch(/managed by PIM \(Activated until 2026-11-23T08:00:00.000Z\)/);
+    });
+
+    it('are alerted, never revoked, once the schedule has ended and the assignment is still there', () => {
+      const snapshot = withPim(pim('2026-11-22T08:00:00Z'));
+      expect(expiredRoleAssignments.exemption?.(snapshot, CTX)).toBeUndefined();
+      const findings = evaluate(snapshot);
+      expect(findings.map((f) => f.message)).toContain('PIM schedule ended at 2026-11-22T08:00:00.000Z but the assignment still exists (managed by PIM: alert only, change it in PIM)');
+      expect(findings.every((f) => f.remediable === false)).toBe(true);
+      expect(plan(snapshot)).toEqual([]);
+    });
+
+    it('without an end time (a permanent PIM assignment) are judged like others, but only alerted', () => {
+      const snapshot = withPim(pim());
+      expect(expiredRoleAssignments.exemption?.(snapshot, CTX)).toBeUndefined();
+      expect(evaluate(snapshot)[0]?.message).toMatch(/expired at .*managed by PIM/);
+      expect(plan(snapshot)).toEqual([]);
+    });
+
+    it('when PIM cannot be asked, are decided as if PIM made nothing, and the finding says so', () => {
+      const snapshot = withPim({ state: 'unknown', reason: 'PIM schedule instances unavailable: ARM answered 403' }, { description: 'expires=2026-01-01' });
+      expect(evaluate(snapshot)[0]?.message).toMatch(/\(PIM schedule instances unavailable: ARM answered 403\)$/);
+      expect(plan(snapshot)).toHaveLength(1);
+      expect(plan(withPim({ state: 'none' }, { description: 'expires=2026-01-01' }))).toHaveLength(1);
+    });
   });
 
   it('ignores non-privileged roles without a marker', () => {

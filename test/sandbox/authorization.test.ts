@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,10 +6,12 @@ import { AuthorizationManagementClient, type RoleAssignment } from '@azure/arm-a
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type ArmEvent,
+  type ArmResource,
   type Sandbox,
   type SandboxChange,
   type SandboxIdentity,
   loadSandboxState,
+  parseSandboxState,
   saveSandboxState,
   sandboxCredential,
   startSandbox,
@@ -345,5 +348,73 @@ describe('Microsoft Graph directoryObjects/getByIds', () => {
     await sandbox.close();
     sandbox = await startSandbox({ state: { resources: [], directory: [] }, throttling: false });
     expect((await getByIds(sandbox, { ids: [PRINCIPAL] })).json).toMatchObject({ value: [] });
+  });
+});
+
+describe('Microsoft.Authorization/roleAssignmentScheduleInstances (PIM, read-only)', () => {
+  // The spec example's instance (GetRoleAssignmentScheduleInstancesByScope.json, 2020-10-01), served from state.
+  const example = JSON.parse(
+    readFileSync(new URL('../fixtures/arm/authorization/roleAssignmentScheduleInstances.listForScope.json', import.meta.url), 'utf8'),
+  ) as { responses: { 200: { body: { value: ArmResource[] } } } };
+  const [instance] = example.responses[200].body.value;
+  if (instance === undefined) throw new Error('fixture has no instance');
+  const specSubscription = 'dfa2a084-766f-4003-8ae1-c4aeb893a99f';
+  const specPrincipal = 'a3bb8764-cb92-4276-9d2a-ca1e895e55ea';
+  const atGroup: ArmResource = {
+    ...instance,
+    id: `/subscriptions/${specSubscription}/resourceGroups/rg-x/providers/Microsoft.Authorization/RoleAssignmentScheduleInstances/${guid(7)}`,
+    name: guid(7),
+    properties: { ...instance.properties, principalId: PRINCIPAL, scope: `/subscriptions/${specSubscription}/resourceGroups/rg-x` },
+  };
+
+  function pimClient(box: Sandbox): AuthorizationManagementClient {
+    return new AuthorizationManagementClient(sandboxCredential(USER), specSubscription, { endpoint: box.url, tlsOptions: { ca: box.ca } });
+  }
+
+  async function listed(box: Sandbox, scope: string, filter?: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const item of pimClient(box).roleAssignmentScheduleInstances.listForScope(scope, filter === undefined ? {} : { filter })) names.push(item.name ?? '');
+    return names.sort();
+  }
+
+  it('serves the spec example through the real client, typed as the SDK maps it', async () => {
+    sandbox = await startSandbox({ state: parseSandboxState({ resources: [instance, atGroup] }), throttling: false });
+    const items = [];
+    for await (const item of pimClient(sandbox).roleAssignmentScheduleInstances.listForScope(`/subscriptions/${specSubscription}`)) items.push(item);
+    const fromSpec = items.find((i) => i.name === instance.name);
+    expect(fromSpec).toMatchObject({
+      originRoleAssignmentId: `/subscriptions/${specSubscription}/providers/Microsoft.Authorization/roleAssignments/ed9b8180-cef7-4c77-a63c-b8566ecfc412`,
+      assignmentType: 'Assigned',
+      endDateTime: new Date('2020-09-10T05:35:17.91Z'),
+    });
+    expect(sandbox.requests[0]).toMatchObject({ method: 'GET', apiVersion: '2020-10-01' });
+  });
+
+  it('lists at or below a scope without a filter, at or above with atScope(), around the scope for one principal', async () => {
+    sandbox = await startSandbox({ state: parseSandboxState({ resources: [instance, atGroup] }), throttling: false });
+    const subscription = `/subscriptions/${specSubscription}`;
+    const group = `${subscription}/resourceGroups/rg-x`;
+    expect(await listed(sandbox, subscription)).toEqual([instance.name, atGroup.name].sort());
+    expect(await listed(sandbox, subscription, 'atScope()')).toEqual([instance.name]);
+    expect(await listed(sandbox, group, 'atScope()')).toEqual([instance.name, atGroup.name].sort());
+    expect(await listed(sandbox, group, `principalId eq '${specPrincipal}'`)).toEqual([instance.name]);
+    expect(await listed(sandbox, subscription, `principalId eq '${PRINCIPAL}'`)).toEqual([atGroup.name]);
+  });
+
+  it('refuses filters it does not support (never silently ignores them), other api-versions and writes', async () => {
+    sandbox = await startSandbox({ state: parseSandboxState({ resources: [instance] }), throttling: false });
+    const subscription = `/subscriptions/${specSubscription}`;
+    expect(await statusOf(() => listed(sandbox as Sandbox, subscription, "status eq 'Provisioned'"))).toMatchObject({ statusCode: 400, code: 'UnsupportedQuery' });
+    const path = `${subscription}/providers/Microsoft.Authorization/roleAssignmentScheduleInstances`;
+    expect((await rawRequest(sandbox, 'GET', `${path}?api-version=2022-04-01`)).status).toBe(400);
+    expect((await rawRequest(sandbox, 'PUT', `${path}/${guid(9)}?api-version=2020-10-01`, { body: '{"properties":{}}' })).status).toBe(405);
+  });
+
+  it('role assignment listings refuse unsupported filters too', async () => {
+    sandbox = await startSandbox({ throttling: false });
+    const error = await statusOf(async () => {
+      for await (const _ of authorizationClient(sandbox as Sandbox).roleAssignments.listForSubscription({ filter: "roleDefinitionId eq 'x'" })) void _;
+    });
+    expect(error).toMatchObject({ statusCode: 400, code: 'UnsupportedQuery' });
   });
 });

@@ -6,9 +6,10 @@ describe('healthcareSubscription', () => {
   it('is a valid state in the demo subscription', () => {
     const state = healthcareSubscription();
     expect(parseSandboxState(JSON.parse(JSON.stringify(state)))).toEqual(state);
-    // Storage lives in resource groups; role assignments sit at the subscription scope.
-    expect(state.resources.every((r) => r.id.startsWith(`/subscriptions/${HEALTHCARE_SUBSCRIPTION_ID}/resourceGroups/`) || r.type === 'Microsoft.Authorization/roleAssignments')).toBe(true);
-    const groups = new Set(state.resources.filter((r) => r.type !== 'Microsoft.Authorization/roleAssignments').map((r) => /resourceGroups\/([^/]+)/.exec(r.id)?.[1]));
+    // Storage lives in resource groups; role assignments (and PIM's schedule instances) sit at the subscription scope.
+    const access = (r: { type: string }) => r.type.startsWith('Microsoft.Authorization/');
+    expect(state.resources.every((r) => r.id.startsWith(`/subscriptions/${HEALTHCARE_SUBSCRIPTION_ID}/resourceGroups/`) || access(r))).toBe(true);
+    const groups = new Set(state.resources.filter((r) => !access(r)).map((r) => /resourceGroups\/([^/]+)/.exec(r.id)?.[1]));
     expect([...groups].sort()).toEqual(['rg-clinical', 'rg-pharmacy', 'rg-research', 'rg-shared-logs']);
   });
 

@@ -59,8 +59,12 @@ describe('expired-role-assignments through the pipeline', () => {
     const { results } = await world.runtime.pipeline.processBatch([writeEvent(EXPIRED)]);
     expect(results[0]).toMatchObject({ remediator: 'expired-role-assignments', decision: 'remediated', citation: '45 CFR 164.308(a)(3)(ii)(C)' });
     expect(remaining()).not.toContain(EXPIRED.name);
-    // GET the assignment, ask Graph about its principal (POST getByIds), DELETE it.
-    expect(world.serviceRequests().map((r) => r.method)).toEqual(['GET', 'POST', 'DELETE']);
+    // GET the assignment; then, at once, ask Graph about its principal (POST getByIds) and PIM
+    // about its schedule (GET schedule instances); DELETE it.
+    const requests = world.serviceRequests();
+    expect(requests[0]).toMatchObject({ method: 'GET', path: EXPIRED.id });
+    expect(requests.slice(1, 3).map((r) => `${r.method} ${r.path.split('/').at(-1) ?? ''}`).sort()).toEqual(['GET roleAssignmentScheduleInstances', 'POST getByIds']);
+    expect(requests.slice(3).map((r) => r.method)).toEqual(['DELETE']);
     const intent = (await world.audit()).find((r) => r.kind === 'intent');
     expect(intent?.before).toMatchObject({ principalId: STAFF, roleDefinitionId: EXPIRED.properties.roleDefinitionId, description: 'audit support; expires=2026-11-01', scope: `/subscriptions/${SUB}`, createdBy: STAFF });
     expect(intent?.change).toMatchObject({ operation: 'roleAssignments.deleteById', method: 'DELETE', apiVersion: '2022-04-01' });
@@ -92,5 +96,77 @@ describe('expired-role-assignments through the pipeline', () => {
     expect(results[0]?.decision).toBe('alerted');
     expect(results[0]?.findings?.[0]?.message).toMatch(/last Owner of the subscription/);
     expect(world.serviceRequests('DELETE')).toEqual([]);
+  });
+
+  describe('assignments PIM manages', () => {
+    const HOUR = 3_600_000;
+    /** A schedule instance as the spec example shapes it (GetRoleAssignmentScheduleInstancesByScope.json), naming `origin`. */
+    function scheduleInstance(origin: ReturnType<typeof assignment>, endDateTime: Date) {
+      const name = '9f9f9f9f-0000-4000-8000-000000000009';
+      return {
+        id: `/subscriptions/${SUB}/providers/Microsoft.Authorization/RoleAssignmentScheduleInstances/${name}`,
+        name,
+        type: 'Microsoft.Authorization/RoleAssignmentScheduleInstances',
+        properties: {
+          originRoleAssignmentId: origin.id,
+          assignmentType: 'Activated',
+          scope: origin.properties.scope,
+          roleDefinitionId: origin.properties.roleDefinitionId,
+          principalId: origin.properties.principalId,
+          principalType: 'User',
+          status: 'Provisioned',
+          startDateTime: new Date(endDateTime.getTime() - 8 * HOUR).toISOString(),
+          endDateTime: endDateTime.toISOString(),
+          memberType: 'Direct',
+          createdOn: new Date(endDateTime.getTime() - 8 * HOUR).toISOString(),
+        },
+      };
+    }
+    // An activated Owner whose description also carries an old marker: PIM, not the marker, governs it.
+    const ACTIVATED = assignment('6f6f6f6f-0000-4000-8000-000000000006', OWNER, STAFF, 'expires=2026-01-01');
+    const pimState = (end: Date) =>
+      parseSandboxState({ resources: [ACTIVATED, OWNER_NO_EXPIRY, scheduleInstance(ACTIVATED, end)], directory: [{ id: STAFF, '@odata.type': '#microsoft.graph.user' }] });
+
+    it('an event for an assignment inside its PIM schedule is left to PIM and reported (skipped, audited), never revoked', async () => {
+      world = await startWorld(pimState(new Date(Date.now() + HOUR)));
+      const { results } = await world.runtime.pipeline.processBatch([writeEvent(ACTIVATED)]);
+      expect(results[0]).toMatchObject({ remediator: 'expired-role-assignments', decision: 'skipped' });
+      expect(results[0]?.reason).toMatch(/^managed by PIM \(Activated until .*\): PIM removes it at its end$/);
+      expect(world.serviceRequests('DELETE')).toEqual([]);
+      const record = (await world.audit()).find((r) => r.seq === results[0]?.auditSeq);
+      expect(record).toMatchObject({ kind: 'decision', decision: 'skipped', resourceId: ACTIVATED.id });
+    });
+
+    it('the sweep reads PIM once for the subscription: skipped during the schedule, alerted (not revoked) once it has ended', async () => {
+      const end = new Date(Date.now() + HOUR);
+      world = await startWorld(pimState(end));
+      const during = await world.runtime.pipeline.sweep('pim-1');
+      expect(during.results.find((r) => r.resourceId === ACTIVATED.id)?.decision).toBe('skipped');
+      expect(world.serviceRequests().filter((r) => /roleAssignmentScheduleInstances$/i.test(r.path))).toHaveLength(1);
+
+      world.advance(2 * HOUR);
+      const after = await world.runtime.pipeline.sweep('pim-2');
+      const ended = after.results.find((r) => r.resourceId === ACTIVATED.id);
+      expect(ended?.decision).toBe('alerted');
+      expect(ended?.findings?.map((f) => f.message)).toContain(`PIM schedule ended at ${end.toISOString()} but the assignment still exists (managed by PIM: alert only, change it in PIM)`);
+      expect(world.serviceRequests('DELETE')).toEqual([]);
+      expect(remaining()).toContain(ACTIVATED.name);
+    });
+
+    it('PIM unreadable (403): decided as if PIM made nothing, the reason in the finding; 503: the event fails for redelivery', async () => {
+      world = await startWorld(state(true));
+      world.sandbox.faults.inject({ pathPattern: /roleAssignmentScheduleInstances$/i, status: 403, code: 'AuthorizationFailed' });
+      const denied = (await world.runtime.pipeline.processBatch([writeEvent(EXPIRED)])).results[0];
+      expect(denied?.decision).toBe('remediated');
+      expect(denied?.findings?.[0]?.message).toMatch(/\(PIM schedule instances unavailable: ARM answered 403 AuthorizationFailed/);
+
+      await world.close();
+      world = await startWorld(state(true));
+      world.sandbox.faults.inject({ pathPattern: /roleAssignmentScheduleInstances$/i, status: 503, times: 10 });
+      const { results, summary } = await world.runtime.pipeline.processBatch([writeEvent(EXPIRED)]);
+      expect(results[0]).toMatchObject({ decision: 'failed', retryable: true });
+      expect(summary.retryable).toBe(true);
+      expect(remaining()).toContain(EXPIRED.name);
+    });
   });
 });
