@@ -266,11 +266,14 @@ export class ArmEngine {
   private list(operation: ArmOperation, provider: ResourceProvider, definition: ResourceTypeDefinition): ArmResult {
     const { path } = operation;
     const nested = definition.type.split('/').length > 2;
-    let items: ArmResource[];
+    // Stored objects, uncopied: `page` copies only what it returns.
+    let items: Readonly<ArmResource>[];
     if (nested || /\/providers\//i.test(path.scope)) {
       const parent = this.parentOf(path, definition);
       const parentKey = idKey(parent?.id ?? parentId(path));
-      items = this.store.ofType(definition.type, (r) => idKey(containerOf(r.id, nested)) === parentKey);
+      items = nested
+        ? [...this.store.viewOfCollection(definition.type, `${parentKey}/${definition.type.split('/').at(-1) ?? ''}`)]
+        : [...this.store.viewOfType(definition.type, (r) => idKey(scopeOf(r.id)) === parentKey)];
       if (parent !== undefined && definition.implicit !== undefined) {
         const segment = definition.type.split('/').at(-1) ?? '';
         const storedNames = new Set(items.map((r) => idKey(r.name)));
@@ -284,16 +287,16 @@ export class ArmEngine {
     } else {
       const filter = operation.query.get('$filter') ?? undefined;
       if (filter !== undefined && definition.listFilter === undefined) throw invalidFilter(filter);
-      items = this.store.ofType(definition.type, definition.listFilter?.(filter, path.scope) ?? atOrBelow(path.scope));
+      items = [...this.store.viewOfType(definition.type, definition.listFilter?.(filter, path.scope) ?? atOrBelow(path.scope))];
     }
     return { status: 200, body: this.page(operation, items), changes: [], namespace: provider.namespace };
   }
 
-  private page(operation: ArmOperation, items: readonly ArmResource[]): { value: ArmResource[]; nextLink?: string } {
+  private page(operation: ArmOperation, items: readonly Readonly<ArmResource>[]): { value: ArmResource[]; nextLink?: string } {
     const skip = Math.max(0, Number.parseInt(operation.query.get('$skiptoken') ?? '0', 10) || 0);
     const requested = Number.parseInt(operation.query.get('$maxpagesize') ?? '', 10);
     const size = Number.isFinite(requested) && requested > 0 ? Math.min(requested, this.options.pageSize) : this.options.pageSize;
-    const value = items.slice(skip, skip + size);
+    const value = items.slice(skip, skip + size).map((resource) => structuredClone(resource) as ArmResource);
     if (skip + size >= items.length) return { value };
     const next = new URLSearchParams(operation.query);
     next.set('$skiptoken', String(skip + size));
@@ -308,11 +311,6 @@ function etagOf(resource: ArmResource): { etag?: string } {
 /** `/subscriptions/{s}/resourceGroups/{rg}` with ARM's keyword casing. */
 function canonicalScope(scope: string): string {
   return scope.replace(/^\/subscriptions\//i, '/subscriptions/').replace(/^(\/subscriptions\/[^/]+)\/resourcegroups\//i, '$1/resourceGroups/');
-}
-
-/** Where a resource lives: its parent for nested types, its scope otherwise. */
-function containerOf(id: string, nested: boolean): string {
-  return nested ? id.split('/').slice(0, -2).join('/') : scopeOf(id);
 }
 
 function incomingProperties(body: Record<string, unknown>): Record<string, unknown> {
