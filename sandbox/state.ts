@@ -44,6 +44,9 @@ export function isSubscriptionScopedId(id: string): boolean {
   return ARM_ID.test(id);
 }
 
+/** Grants a subscription inherits: served in its role assignment listings, never by id. */
+const INHERITED_ASSIGNMENT = /^\/providers\/Microsoft\.Management\/managementGroups\/[^/]+\/providers\/Microsoft\.Authorization\/roleAssignments\/[0-9a-f-]{36}$/i;
+
 const resourceSchema = z.looseObject({
   id: z.string().min(1),
   name: z.string().min(1),
@@ -102,8 +105,8 @@ export function parseSandboxState(json: unknown): SandboxState {
     const parsed = resourceSchema.safeParse(entry, { reportInput: true });
     if (!parsed.success) throw new Error(`Sandbox state: ${where}: ${formatIssues(parsed.error)}`);
     const resource = parsed.data as ArmResource;
-    if (!isSubscriptionScopedId(resource.id)) {
-      throw new Error(`Sandbox state: ${where}: id is not an ARM id under /subscriptions/<guid>/`);
+    if (!isSubscriptionScopedId(resource.id) && !INHERITED_ASSIGNMENT.test(resource.id)) {
+      throw new Error(`Sandbox state: ${where}: id is not an ARM id under /subscriptions/<guid>/ (or a management group's role assignment)`);
     }
     const key = resource.id.toLowerCase();
     const first = seen.get(key);

@@ -200,18 +200,33 @@ const SUPPORTED_FILTERS = ['atScope()', "principalId eq '{id}'"] as const;
  * principal. Anything else is refused the way ARM refuses it, never silently ignored.
  */
 function scopedListing(filter: string | undefined, scope: string): (resource: ArmResource) => boolean {
-  if (filter === undefined) return atOrBelow(scope);
+  const below = atOrBelow(scope);
+  // The sandbox knows no management-group hierarchy: every management group (and the root) in
+  // the state counts as an ancestor of every subscription, so inherited grants show up in listings.
+  const above = (resource: ArmResource): boolean => atOrAbove(scope)(resource) || inheritedFromTenant(resource);
+  if (filter === undefined) return below;
   const text = filter.trim();
-  if (/^atScope\(\)$/i.test(text)) return atOrAbove(scope);
+  if (/^atScope\(\)$/i.test(text)) return above;
   const principal = PRINCIPAL_FILTER.exec(text)?.[1];
   if (principal === undefined) throw invalidFilter(filter, SUPPORTED_FILTERS);
-  const below = atOrBelow(scope);
-  const above = atOrAbove(scope);
   return (resource) => keyOf(resource.properties).principalId === idKey(principal) && (below(resource) || above(resource));
 }
 
+function inheritedFromTenant(resource: ArmResource): boolean {
+  const scope = resource.properties?.['scope'];
+  return typeof scope === 'string' && (scope === '/' || /^\/providers\/Microsoft\.Management\/managementGroups\/[^/]+$/i.test(scope));
+}
+
+/** Role assignments "that apply to" a scope (listForSubscription's wording): inherited ones from above too. */
+function assignmentsListing(filter: string | undefined, scope: string): (resource: ArmResource) => boolean {
+  if (filter !== undefined) return scopedListing(filter, scope);
+  const below = atOrBelow(scope);
+  const above = scopedListing('atScope()', scope);
+  return (resource) => below(resource) || above(resource);
+}
+
 const roleAssignments: ResourceTypeDefinition = {
-  listFilter: scopedListing,
+  listFilter: assignmentsListing,
   type: ROLE_ASSIGNMENTS,
   methods: ['GET', 'PUT', 'DELETE'],
   listable: true,

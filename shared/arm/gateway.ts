@@ -167,7 +167,11 @@ export class SdkArmGateway implements ArmGateway {
       }
       const assignments = [];
       const authorization = await this.authorization(subscriptionId);
-      for await (const assignment of authorization.roleAssignments.listForSubscription(options)) assignments.push(assignment);
+      for await (const assignment of authorization.roleAssignments.listForSubscription(options)) {
+        // The listing includes grants inherited from management groups and the root: those are
+        // the management group's to govern (and to revoke, with rights there), not this subscription's.
+        if (inSubscription(assignment.id, subscriptionId)) assignments.push(assignment);
+      }
       const [statuses, pim] = await Promise.all([
         this.directory.statuses([...new Set(assignments.map((a) => a.principalId).filter((p): p is string => p !== undefined))], signal),
         pimSchedulesIn(authorization, subscriptionId, options),
@@ -229,6 +233,10 @@ export class SdkArmGateway implements ArmGateway {
       retryOptions: { maxRetries: this.connection.maxRetries ?? 3, maxRetryDelayInMs: 10_000 },
     };
   }
+}
+
+function inSubscription(id: string | undefined, subscriptionId: string): boolean {
+  return id !== undefined && id.toLowerCase().startsWith(`/subscriptions/${subscriptionId.toLowerCase()}/`);
 }
 
 function requireResourceGroup(id: ArmResourceId): string {

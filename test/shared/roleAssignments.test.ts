@@ -4,7 +4,8 @@
  * the revocation (DELETE) audited with the whole assignment so it can be restored.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseSandboxState, type SandboxState } from '../../sandbox/index.js';
+import { AuthorizationManagementClient } from '@azure/arm-authorization';
+import { parseSandboxState, sandboxCredential, type SandboxState } from '../../sandbox/index.js';
 import { armWriteEvent, SUB } from '../helpers/events.js';
 import { startWorld, type World } from '../helpers/world.js';
 
@@ -168,5 +169,26 @@ describe('expired-role-assignments through the pipeline', () => {
       expect(summary.retryable).toBe(true);
       expect(remaining()).toContain(EXPIRED.name);
     });
+  });
+
+  it('the sweep leaves grants inherited from a management group to the management group (listed by ARM, not ours to revoke)', async () => {
+    const name = '8a8a8a8a-0000-4000-8000-000000000008';
+    const scope = '/providers/Microsoft.Management/managementGroups/mg-healthcare';
+    const inherited = {
+      id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`,
+      name,
+      type: 'Microsoft.Authorization/roleAssignments',
+      properties: { ...EXPIRED.properties, scope, roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${READER}` },
+    };
+    world = await startWorld(parseSandboxState({ resources: [EXPIRED, inherited], directory: [{ id: STAFF, '@odata.type': '#microsoft.graph.user' }] }));
+    // ARM lists the inherited grant among those that apply to the subscription...
+    const client = new AuthorizationManagementClient(sandboxCredential({ objectId: STAFF, appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', principalType: 'User' }), SUB, { endpoint: world.sandbox.url, tlsOptions: { ca: world.sandbox.ca } });
+    const listed: string[] = [];
+    for await (const a of client.roleAssignments.listForSubscription()) listed.push(a.name ?? '');
+    expect(listed.sort()).toEqual([EXPIRED.name, name].sort());
+    // ...and the sweep, which must not choke on its id, leaves it alone.
+    const outcome = await world.runtime.pipeline.sweep('inherited');
+    expect(outcome.results.map((r) => [r.resourceId, r.decision])).toEqual([[EXPIRED.id, 'remediated']]);
+    expect(remaining()).toContain(name);
   });
 });
