@@ -1,8 +1,9 @@
 /**
  * The sandbox: a local Azure for the service, its tests and the live demo. ARM REST over
  * HTTPS (the real `@azure/arm-*` clients run against it unchanged), Event Grid
- * delivering ARM events to webhooks, and one Key Vault's keys data plane on its own
- * port. Resource types live in `providers/`, one module each.
+ * delivering ARM events to webhooks, one Key Vault's keys data plane and one custom Event
+ * Grid topic (the publish endpoint), each on its own port. Resource types live in
+ * `providers/`, one module each.
  */
 export { startSandbox } from './server.js';
 export type { ArmRequestRecord, Sandbox, SandboxChange, SandboxOptions } from './server.js';
@@ -28,4 +29,15 @@ export { AUTHORIZATION_API_VERSIONS, BUILT_IN_ROLE_IDS } from './providers/autho
 export type { GraphAnswer } from './graph.js';
 export { KEY_VAULT_API_VERSIONS } from './keyvault.js';
 export type { SandboxKeySpec } from './keyvault.js';
+export { EVENT_GRID_PUBLISH_API_VERSION, EVENT_GRID_TOPIC_LIMITS, EVENT_GRID_TOPIC_PATH } from './eventgridTopic.js';
+export type {
+  PublishedCloudEvent,
+  PublishedEventGridEvent,
+  SandboxTopic,
+  TopicCredentialKind,
+  TopicInputSchema,
+  TopicLimits,
+  TopicReceivedEvent,
+  TopicRequestRecord,
+} from './eventgridTopic.js';
 export type { ArmMethod, ResourceProvider, ResourceTypeDefinition, WriteContext } from './providers/types.js';

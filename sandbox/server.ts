@@ -1,5 +1,5 @@
 import { BodyTooLargeError, readBody } from '../shared/httpBody.js';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +16,7 @@ import {
   throttled,
 } from './errors.js';
 import { EventGrid, type EventGridEmulator } from './eventgrid.js';
+import { EventGridTopic, type SandboxTopic } from './eventgridTopic.js';
 import { type FaultInjector, type FaultSpec, FaultTable, defaultFaultCode, defaultFaultMessage } from './faults.js';
 import { KeyVault, type SandboxKeySpec } from './keyvault.js';
 import { isGraphPath, serveGraph } from './graph.js';
@@ -40,6 +41,8 @@ export interface SandboxOptions {
   throttling?: Partial<ThrottleLimits> | false;
   /** Keys the sandbox's Key Vault holds from the start (EC P-256, sign/verify). */
   keys?: SandboxKeySpec[];
+  /** Access key of the custom Event Grid topic (base64); a fresh random 32-byte key when absent. */
+  topicKey?: string;
 }
 
 /** One ARM or Key Vault request the sandbox answered (Key Vault paths start with `/keys/`). */
@@ -63,7 +66,7 @@ export interface SandboxChange {
   after?: ArmResource;
 }
 
-/** A running local Azure: ARM over HTTPS plus Event Grid. */
+/** A running local Azure: ARM over HTTPS plus Event Grid, a Key Vault and a custom Event Grid topic. */
 export interface Sandbox {
   /** e.g. `https://127.0.0.1:54321`. */
   readonly url: string;
@@ -74,6 +77,15 @@ export interface Sandbox {
    * clients need `disableChallengeResourceVerification: true` (FACTS.md).
    */
   readonly keyVaultUrl: string;
+  /**
+   * The custom Event Grid topic's endpoint, on its own port: `https://127.0.0.1:54323/api/events`,
+   * what `EventGridPublisherClient` is given (with `tlsOptions: { ca }`).
+   */
+  readonly topicEndpoint: string;
+  /** The topic's access key: for `AzureKeyCredential`, or to sign SAS tokens with `generateSharedAccessSignature`. */
+  readonly topicKey: string;
+  /** What the topic accepted and was asked, and its faults (separate from the ARM `faults`). */
+  readonly topic: SandboxTopic;
   /** Current state in DESIGN §9 format: a deep copy in stable order. */
   snapshot(): SandboxState;
   readonly requests: readonly ArmRequestRecord[];
@@ -220,6 +232,8 @@ class SandboxServer implements Sandbox {
   private readonly throttle: Throttle | undefined;
   private readonly server: https.Server;
   private readonly keyVault: KeyVault;
+  private readonly eventGridTopic: EventGridTopic;
+  readonly topicKey: string;
   private baseUrl = '';
   private closed = false;
 
@@ -240,6 +254,8 @@ class SandboxServer implements Sandbox {
     });
     this.keyVault = new KeyVault({ tls: { key, cert: ca }, tenantId: SANDBOX_TENANT_ID, record: (record) => this.records.push(record) });
     for (const spec of options.keys ?? []) this.keyVault.createKey(spec.name);
+    this.topicKey = options.topicKey ?? randomBytes(32).toString('base64');
+    this.eventGridTopic = new EventGridTopic({ tls: { key, cert: ca }, key: this.topicKey, tenantId: SANDBOX_TENANT_ID });
     this.server = https.createServer({ key, cert: ca }, (request, response) => {
       this.serve(request, response).catch((error: unknown) => {
         // Only reached if answering itself failed (socket already gone); nothing left to tell the client.
@@ -254,6 +270,14 @@ class SandboxServer implements Sandbox {
 
   get keyVaultUrl(): string {
     return this.keyVault.url;
+  }
+
+  get topicEndpoint(): string {
+    return this.eventGridTopic.endpoint;
+  }
+
+  get topic(): SandboxTopic {
+    return this.eventGridTopic;
   }
 
   get requests(): readonly ArmRequestRecord[] {
@@ -288,9 +312,11 @@ class SandboxServer implements Sandbox {
     this.baseUrl = `https://127.0.0.1:${address.port}`;
     try {
       await this.keyVault.listen();
+      await this.eventGridTopic.listen();
     } catch (error) {
       // startSandbox fails as a whole: no half-started sandbox keeps a port.
       this.server.close();
+      await Promise.all([this.keyVault.close(), this.eventGridTopic.close()]);
       throw error;
     }
   }
@@ -302,7 +328,7 @@ class SandboxServer implements Sandbox {
     for (const wake of this.delays) wake();
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
-    await Promise.all([closing, this.keyVault.close()]);
+    await Promise.all([closing, this.keyVault.close(), this.eventGridTopic.close()]);
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
