@@ -15,6 +15,6 @@ export async function sweepCommand(args: string[]): Promise<number> {
   const { now: _given, ...options } = values;
   return runBatchCommand({ ...options, ...(now === undefined ? {} : { now }) }, 'resources swept', async (runtime) => {
     const outcome = await runtime.pipeline.sweep(runId);
-    return { ...outcome, extra: { sweep: { runId, resources: outcome.resources, ...(now === undefined ? {} : { now: now.toISOString() }) } } };
+    return { ...outcome, extra: { sweep: { runId, resources: outcome.resources, alerts: outcome.alerts, ...(now === undefined ? {} : { now: now.toISOString() }) } } };
   });
 }

@@ -4,7 +4,12 @@
  */
 import { join } from 'node:path';
 import { REMEDIATORS } from '../remediators/index.js';
-import { LogAlerter } from './alerts.js';
+import type { Alerter } from './alerts/alerter.js';
+import { FileAlertStore } from './alerts/fileStore.js';
+import type { AlertStore } from './alerts/record.js';
+import { AlertService } from './alerts/service.js';
+import { configuredSinks } from './alerts/sinks/configured.js';
+import type { AlertSink } from './alerts/sinks/sink.js';
 import { SdkArmGateway, type ArmConnection, type ArmGateway } from './arm/gateway.js';
 import { openLocalAudit } from './audit/local.js';
 import type { AuditStore } from './audit/record.js';
@@ -32,6 +37,12 @@ export interface RuntimeOptions {
   modeCacheTtlMs?: number;
   /** Evaluate time-based rules as of this instant (`--now`); audit records keep the real time. */
   now?: Date;
+  /** Alert lifecycle state; default: `<home>/alerts.json`. */
+  alertStore?: AlertStore;
+  /** Alert sinks; default: the log plus the sinks the config names. */
+  alertSinks?: readonly AlertSink[];
+  /** Where sink secrets are read from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Runtime {
@@ -41,6 +52,8 @@ export interface Runtime {
   audit: AuditStore & { location: string };
   modeStore: ModeStore;
   modes: ModeResolver;
+  alerts: Alerter;
+  alertStore: AlertStore;
   log: Logger;
 }
 
@@ -57,11 +70,27 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   const arm = new SdkArmGateway({ ...options.arm, maxRetries: options.arm.maxRetries ?? options.config.arm.maxRetries });
+  const alertStore = options.alertStore ?? FileAlertStore.inHome(options.home);
+  const alerts = new AlertService({
+    store: alertStore,
+    sinks:
+      options.alertSinks ??
+      configuredSinks(options.config.alerts.sinks, {
+        env: options.env ?? process.env,
+        log: options.log,
+        credential: () => options.arm.credential,
+        ...(options.arm.ca === undefined ? {} : { ca: options.arm.ca }),
+      }),
+    audit,
+    log: options.log,
+    severity: options.config.alerts.severity,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
   const pipeline = new Pipeline({
     arm,
     audit,
     modes,
-    alerter: new LogAlerter(options.log),
+    alerter: alerts,
     log: options.log,
     remediators: REMEDIATORS,
     config: options.config,
@@ -70,7 +99,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(options.now === undefined ? {} : { evaluateAt: () => options.now! }),
     ...(options.onResult === undefined ? {} : { onResult: options.onResult }),
   });
-  return { config: options.config, arm, pipeline, audit, modeStore, modes, log: options.log };
+  return { config: options.config, arm, pipeline, audit, modeStore, modes, alerts, alertStore, log: options.log };
 }
 
 /** `--home`, else HIPAA_REMEDIATOR_HOME, else `.hipaa-remediator/` in the working directory. */

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { OWNER_ROLE_ID, RBAC_ADMINISTRATOR_ROLE_ID, USER_ACCESS_ADMINISTRATOR_ROLE_ID } from './arm/roles.js';
+import { isControlId } from './controls.js';
 import { normalizeGuid } from './events.js';
 import type { Policy } from './remediator.js';
 
@@ -15,6 +16,51 @@ const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 
 /** Owner, User Access Administrator, Role Based Access Control Administrator: they can grant access. */
 export const PRIVILEGED_BUILT_IN_ROLES = [OWNER_ROLE_ID, USER_ACCESS_ADMINISTRATOR_ROLE_ID, RBAC_ADMINISTRATOR_ROLE_ID] as const;
+
+const severity = z.enum(['low', 'medium', 'high']);
+const sinkName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'sink names are lower-case letters, digits and hyphens');
+/** Names of app settings / environment variables that hold a secret: secrets never sit in the config file. */
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'an environment variable name');
+
+/**
+ * Where alerts go besides the log. Secrets (topic keys, webhook URLs and signing keys) are
+ * named by the environment variable that holds them; in Azure those are Key Vault references.
+ */
+const alertSinkSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('eventGrid'),
+      name: sinkName,
+      /** `https://<topic>.<region>-1.eventgrid.azure.net/api/events`. */
+      endpoint: z.url({ protocol: /^https$/ }),
+      /** Access key variable; without it the service's Entra identity is used (EventGrid Data Sender). */
+      keyEnv: envName.optional(),
+      minSeverity: severity.default('low'),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('webhook'),
+      name: sinkName,
+      /** Variable holding the https URL (chat webhook URLs carry tokens). */
+      urlEnv: envName,
+      /** Variable holding the HMAC signing key (required for the json format). */
+      secretEnv: envName.optional(),
+      format: z.enum(['json', 'teams', 'slack']).default('json'),
+      minSeverity: severity.default('medium'),
+    })
+    .strict(),
+]);
+
+const alertsSchema = z
+  .object({
+    /** Severity per control id or remediator id, over the defaults (shared/alerts/severity.ts). */
+    severity: z.record(z.string(), severity).default({}),
+    sinks: z.array(alertSinkSchema).max(20).default([]),
+  })
+  .strict();
+
+export type AlertSinkConfig = z.infer<typeof alertSinkSchema>;
 
 const configFile = z
   .object({
@@ -51,6 +97,7 @@ const configFile = z
     concurrency: z.number().int().min(1).max(64).default(8),
     /** Blast-radius cap: one batch (or sweep) remediates at most this many resources and alerts on the rest. */
     maxRemediationsPerBatch: z.number().int().min(0).max(100_000).default(50),
+    alerts: alertsSchema.default({ severity: {}, sinks: [] }),
   })
   .strict();
 
@@ -62,6 +109,7 @@ export interface ServiceConfig {
   arm: { maxRetries: number; eventBudgetMs: number };
   concurrency: number;
   maxRemediationsPerBatch: number;
+  alerts: { severity: Readonly<Record<string, 'low' | 'medium' | 'high'>>; sinks: readonly AlertSinkConfig[] };
 }
 
 export class ConfigError extends Error {
@@ -102,6 +150,7 @@ export function buildConfig(json: unknown, env: NodeJS.ProcessEnv = process.env)
     arm: parsed.data.arm,
     concurrency: parsed.data.concurrency,
     maxRemediationsPerBatch: parsed.data.maxRemediationsPerBatch,
+    alerts: checkedAlerts(parsed.data.alerts),
   };
 }
 
@@ -120,4 +169,16 @@ export async function loadConfig(path: string | undefined, env: NodeJS.ProcessEn
     throw new ConfigError(`config ${path} is not valid JSON`);
   }
   return buildConfig(json, env);
+}
+
+function checkedAlerts(alerts: z.infer<typeof alertsSchema>): ServiceConfig['alerts'] {
+  const names = new Set<string>(['log']);
+  for (const sink of alerts.sinks) {
+    if (names.has(sink.name)) throw new ConfigError(`invalid config at alerts.sinks: duplicate sink name "${sink.name}" ("log" is taken)`);
+    names.add(sink.name);
+  }
+  for (const key of Object.keys(alerts.severity)) {
+    if (!isControlId(key) && !/^[a-z][a-z0-9-]{1,62}$/.test(key)) throw new ConfigError(`invalid config at alerts.severity: "${key.slice(0, 60)}" is neither a control id nor a remediator id`);
+  }
+  return alerts;
 }

@@ -2,7 +2,7 @@
  * The data path, one direction: parse → route → resolve → evaluate → decide → act → audit.
  * Remediators decide; only this module does I/O, through the ports it is given.
  */
-import type { Alerter } from './alerts.js';
+import type { Alerter, ReconcileReport } from './alerts/alerter.js';
 import type { ArmGateway } from './arm/gateway.js';
 import type { ResourceSnapshot } from './arm/snapshot.js';
 import type { AuditEntry, AuditStore } from './audit/record.js';
@@ -112,11 +112,12 @@ export class Pipeline {
     const event = parsed.event;
     const base = { eventId: event.eventId, resourceId: event.resource.id };
     const remediators = routeEvent(event, this.deps.remediators);
+    if (event.kind === 'delete' && event.succeeded && this.deps.arm.canRead(event.resource) && this.inScope(event)) await this.settleDeletion(event);
     if (remediators.length === 0 || !this.deps.arm.canRead(event.resource)) {
       return [skipped(base, null, `no remediator handles ${event.kind} events for ${event.resource.resourceType}`)];
     }
     if (!event.succeeded) return [skipped(base, null, `${event.eventType}: the operation did not succeed, nothing changed`)];
-    if (this.deps.subscriptions !== undefined && !this.deps.subscriptions.has(event.resource.subscriptionId)) {
+    if (!this.inScope(event)) {
       return [await this.reject(event.eventId, event.resource.id, `subscription ${event.resource.subscriptionId} is not in scope`)];
     }
     if (this.isSelf(event)) {
@@ -138,6 +139,7 @@ export class Pipeline {
     try {
       snapshot = await this.deps.arm.read(event.resource, signal);
     } catch (error) {
+      if (error instanceof ResourceGoneError) await this.deps.alerter.resolve({ resourceId: event.resource.id, reason: 'the resource no longer exists' });
       const outcome = error instanceof ResourceGoneError ? 'skipped' : 'failed';
       for (const r of remediators) {
         results.push(await this.record(failure(base, r, outcome, error), { kind: 'decision', actor: event.caller }));
@@ -152,7 +154,7 @@ export class Pipeline {
    * event would (same modes, same blast-radius cap across the whole sweep), then one
    * `sweep-summary` record — the evidence of ongoing monitoring.
    */
-  async sweep(runId: string): Promise<BatchOutcome & { resources: number }> {
+  async sweep(runId: string): Promise<BatchOutcome & { resources: number; alerts: ReconcileReport }> {
     const subscriptions = this.deps.subscriptions;
     // Sweeping nothing must not look like a clean sweep.
     if (subscriptions === undefined || subscriptions.size === 0) {
@@ -172,25 +174,30 @@ export class Pipeline {
       return decided;
     };
     const chunk: ResourceSnapshot[] = [];
+    const seen = new Set<string>();
     const flush = async (): Promise<void> => {
       for (const decided of await mapWithConcurrency(chunk.splice(0), this.deps.config.concurrency, decide)) results.push(...decided);
     };
     for (const subscriptionId of subscriptions) {
       for await (const snapshot of this.deps.arm.list(subscriptionId)) {
         resources += 1;
+        seen.add(snapshot.id.key);
         chunk.push(snapshot);
         if (chunk.length >= SWEEP_CHUNK) await flush();
       }
     }
     await flush();
+    // Alerts on what the listings no longer show are resolved; notifications a sink missed go out again.
+    const alerts = await this.deps.alerter.reconcile({ subscriptions, seen });
     const counts: Record<string, Record<string, number>> = {};
     for (const r of results) {
       const perRemediator = (counts[r.remediator ?? '-'] ??= {});
       perRemediator[r.decision] = (perRemediator[r.decision] ?? 0) + 1;
     }
-    await this.appendOrFail({ kind: 'sweep-summary', reason: `sweep ${runId}: ${resources} resources in ${subscriptions.size} subscriptions`, counts, service: this.serviceIds });
+    const alertNote = `alerts: ${alerts.resolved} resolved as gone, ${alerts.redelivered} notifications redelivered, ${alerts.stillPending} still pending`;
+    await this.appendOrFail({ kind: 'sweep-summary', reason: `sweep ${runId}: ${resources} resources in ${subscriptions.size} subscriptions; ${alertNote}`, counts, service: this.serviceIds });
     await this.syncOrFail();
-    return { results, summary: summarize(resources, results), resources };
+    return { results, summary: summarize(resources, results), resources, alerts };
   }
 
   private async decideOn(event: ResourceChangeEvent, remediators: readonly Remediator[], initial: ResourceSnapshot, batch: BatchScope, signal: AbortSignal): Promise<ChangeResult[]> {
@@ -201,6 +208,11 @@ export class Pipeline {
       const result = await this.decideWithRetry(event, remediator, snapshot, signal, batch);
       results.push(result.result);
       snapshot = result.snapshot;
+      const { decision, auditSeq } = result.result;
+      if (decision === 'compliant' || decision === 'remediated') {
+        const reason = decision === 'compliant' ? 'compliant again' : `remediated by hipaa-remediator${auditSeq === null ? '' : ` (audit #${auditSeq})`}`;
+        await this.deps.alerter.resolve({ resourceId: event.resource.id, remediator: remediator.id, reason });
+      }
     }
     return results;
   }
@@ -235,7 +247,11 @@ export class Pipeline {
     const base = { eventId: event.eventId, resourceId: event.resource.id };
     const audited = { kind: 'decision' as const, actor: event.caller };
     const exemption = remediator.exemption?.(snapshot, ctx);
-    if (exemption !== undefined) return { result: await this.record(skipped(base, remediator, exemption), audited), snapshot };
+    if (exemption !== undefined) {
+      const result = await this.record(skipped(base, remediator, exemption), audited);
+      await this.deps.alerter.resolve({ resourceId: event.resource.id, remediator: remediator.id, reason: exemption });
+      return { result, snapshot };
+    }
     const findings = remediator.evaluate(snapshot, ctx);
     const cite = citeFindings(remediator, findings);
     if (findings.length === 0) {
@@ -373,6 +389,22 @@ export class Pipeline {
     return resolution;
   }
 
+  private inScope(event: ResourceChangeEvent): boolean {
+    return this.deps.subscriptions === undefined || this.deps.subscriptions.has(event.resource.subscriptionId);
+  }
+
+  /** A delete event only says where to look: alerts there are resolved once ARM confirms the resource is gone. */
+  private async settleDeletion(event: ResourceChangeEvent): Promise<void> {
+    if (!(await this.deps.alerter.hasOpenUnder(event.resource.id))) return;
+    try {
+      await this.deps.arm.read(event.resource, AbortSignal.timeout(this.deps.config.arm.eventBudgetMs));
+    } catch (error) {
+      if (error instanceof ResourceGoneError) await this.deps.alerter.resolve({ resourceId: event.resource.id, reason: `deleted (${event.operationName})` });
+      else if (error instanceof TransientError) throw error;
+      // A permanent error other than 404 (no permission): the sweep settles it later.
+    }
+  }
+
   private isSelf(event: ResourceChangeEvent): boolean {
     const { objectId, appId } = event.caller;
     return (objectId !== undefined && this.deps.config.selfIds.has(objectId)) || (appId !== undefined && this.deps.config.selfIds.has(appId));
@@ -406,19 +438,24 @@ export class Pipeline {
     }
   }
 
+  /** Opens (or folds into) the alert for the result's control; the remediator's other controls on the resource are resolved. */
   private async raise(result: ChangeResult, findings: readonly Finding[], event: ResourceChangeEvent): Promise<void> {
+    const remediator = result.remediator ?? 'unknown';
+    const control = result.control ?? 'unknown';
     await this.deps.alerter.raise({
       eventId: event.eventId,
       resourceId: event.resource.id,
-      remediator: result.remediator ?? 'unknown',
-      control: result.control ?? 'unknown',
+      remediator,
+      control,
       citation: result.citation ?? '',
+      decision: result.decision === 'failed' ? 'failed' : 'alerted',
       reason: result.reason ?? result.decision,
       findings: findings.map(({ property, actual, expected, message }) => ({ property, actual, expected, message })),
       plannedChanges: result.changes,
       actor: event.caller,
       ...(result.auditSeq === null ? {} : { auditSeq: result.auditSeq }),
     });
+    await this.deps.alerter.resolve({ resourceId: event.resource.id, remediator, stillOpen: control, reason: 'no longer reported by the remediator' });
   }
 
   private view(change: Change): ChangeView {

@@ -45,6 +45,16 @@ export interface AuditEntry {
   next?: string;
   /** For a sweep summary: decisions per remediator. */
   counts?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** For an alert record: which alert, what happened to it, and where it was (or was not) delivered. */
+  alert?: {
+    alertId: string;
+    /** opened / resolved: a lifecycle step; redelivery: pending notifications retried later. */
+    transition: 'opened' | 'resolved' | 'redelivery';
+    severity: string;
+    delivered: readonly string[];
+    /** Sinks that did not take it (kept pending and retried by the next sweep), with the reason. */
+    failed: readonly { sink: string; error: string }[];
+  };
 }
 
 export interface AuditRecord extends AuditEntry {

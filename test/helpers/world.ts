@@ -13,6 +13,8 @@ import type { AuditRecord } from '../../shared/audit/record.js';
 import { createRuntime, type Runtime } from '../../shared/composition.js';
 import { buildConfig, type ServiceConfig } from '../../shared/config.js';
 import { createLogger } from '../../shared/log.js';
+import { LogSink } from '../../shared/alerts/sinks/log.js';
+import type { AlertSink } from '../../shared/alerts/sinks/sink.js';
 
 export interface World {
   sandbox: Sandbox;
@@ -30,7 +32,10 @@ export interface World {
 export async function startWorld(
   state: SandboxState,
   configJson: Record<string, unknown> = {},
-  extra: Pick<Parameters<typeof createRuntime>[0], 'modeStore' | 'modeCacheTtlMs'> = {},
+  extra: Pick<Parameters<typeof createRuntime>[0], 'modeStore' | 'modeCacheTtlMs' | 'alertStore'> & {
+    /** Sinks built against this world's sandbox (its Event Grid topic, its CA). */
+    alertSinks?: (sandbox: Sandbox) => readonly AlertSink[];
+  } = {},
 ): Promise<World> {
   let offsetMs = 0;
   const clock = (): Date => new Date(Date.now() + offsetMs);
@@ -45,14 +50,18 @@ export async function startWorld(
   });
   const base: ServiceConfig = buildConfig({ ...configJson, arm: { maxRetries: 2, eventBudgetMs: 10_000, ...(configJson['arm'] as object | undefined) } }, {});
   const config: ServiceConfig = { ...base, selfIds: new Set([...base.selfIds, SANDBOX_SERVICE_IDENTITY.objectId, SANDBOX_SERVICE_IDENTITY.appId]) };
+  const log = createLogger({ level: 'debug', destination });
   const runtime = await createRuntime({
     home,
     config,
     arm: sandboxConnection(sandbox.url, sandbox.ca),
-    log: createLogger({ level: 'debug', destination }),
+    log,
     subscriptions: new Set(['11111111-2222-4333-8444-555555555555']),
     clock,
-    ...extra,
+    ...(extra.modeStore === undefined ? {} : { modeStore: extra.modeStore }),
+    ...(extra.modeCacheTtlMs === undefined ? {} : { modeCacheTtlMs: extra.modeCacheTtlMs }),
+    ...(extra.alertStore === undefined ? {} : { alertStore: extra.alertStore }),
+    ...(extra.alertSinks === undefined ? {} : { alertSinks: [new LogSink(log), ...extra.alertSinks(sandbox)] }),
   });
   return {
     sandbox,

@@ -289,7 +289,7 @@ describe('modes', () => {
     expect(results[0]).toMatchObject({ decision: 'alerted', mode: 'alert' });
     expect(results[0]?.changes[0]).toMatchObject({ operation: 'blobContainers.update', body: { publicAccess: 'None' }, apiVersion: '2025-08-01' });
     expect(world.serviceRequests('PATCH')).toEqual([]);
-    expect(world.logLines.join('')).toMatch(/ALERT storage-public-access/);
+    expect(world.logLines.join('')).toMatch(/ALERT opened high storage-public-access/);
   });
 
   it('dry run alerts everything it would remediate', async () => {
