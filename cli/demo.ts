@@ -35,6 +35,7 @@ const STEPS: readonly DriftStep[] = [
     run: ({ admin }) => admin('PUT', '/api/admin/modes/storage-public-access?resourceGroup=rg-research', { mode: 'alert', reason: 'de-identified research exports: page on-call, do not auto-fix' }),
   },
   { actor: 'user', describe: 'rg-research/stresearchexp01: allowBlobPublicAccess=true (now alert-only there)', run: ({ client }) => client.storageAccounts.update('rg-research', 'stresearchexp01', { allowBlobPublicAccess: true }) },
+  { actor: 'user', describe: 'rg-research/stresearchexp01: allowBlobPublicAccess=false (on-call fixed it by hand)', run: ({ client }) => client.storageAccounts.update('rg-research', 'stresearchexp01', { allowBlobPublicAccess: false }) },
   { actor: 'user', describe: 'rg-clinical/stclinicalimg02: tags updated', run: ({ client }) => client.storageAccounts.update('rg-clinical', 'stclinicalimg02', { tags: { 'data-classification': 'phi', department: 'radiology' } }) },
   {
     actor: 'operator',

@@ -1,5 +1,6 @@
 /** Human-readable lines for results; `--json` prints the documents unchanged instead. */
 import type { ChangeResult } from '../shared/result.js';
+import type { AlertMessage } from '../shared/alerts/message.js';
 
 const DECISION_LABEL: Record<ChangeResult['decision'], string> = {
   remediated: 'REMEDIATED',
@@ -35,4 +36,11 @@ export function formatResult(result: ChangeResult): string {
     result.auditSeq === null ? '' : `audit #${result.auditSeq}`,
   ];
   return parts.filter((p) => p.length > 0).join('  ');
+}
+
+/** One line per alert notification the demo's topic received. */
+export function formatAlert(message: AlertMessage): string {
+  const label = message.transition === 'opened' ? `OPENED ${message.severity.toUpperCase()}` : 'resolved';
+  const detail = message.transition === 'opened' ? `${message.citation}  ${message.reason}` : (message.resolution ?? '');
+  return [label.padEnd(12), message.remediator.padEnd(24), shortResource(message.resourceId), detail].join('  ');
 }

@@ -20,7 +20,11 @@ import { ensureLocalAdminToken, localTokenAuthenticator } from '../shared/admin/
 import { configuredAudit, configuredAuditVerifier } from '../shared/audit/configured.js';
 import { configuredModeStore } from '../shared/modes/configured.js';
 import { verifyLocalAudit } from '../shared/audit/local.js';
-import { formatResult, shortResource } from './output.js';
+import { formatAlert, formatResult, shortResource } from './output.js';
+import { AzureKeyCredential } from '@azure/core-auth';
+import type { AlertMessage } from '../shared/alerts/message.js';
+import { EventGridSink } from '../shared/alerts/sinks/eventGrid.js';
+import { configuredSinks } from '../shared/alerts/sinks/configured.js';
 import { openSandbox, readStateFile, SANDBOX_SERVICE_IDENTITY } from './sandboxSession.js';
 import { COMMON_OPTIONS, EXIT, parse, UsageError } from './usage.js';
 
@@ -87,7 +91,16 @@ export async function serveCommand(args: string[]): Promise<number> {
   const state = values.sandbox === undefined ? healthcareSubscription() : await readStateFile(values.sandbox);
   const session = await openSandbox(state);
   const selfIds = new Set([...config.selfIds, SANDBOX_SERVICE_IDENTITY.objectId, SANDBOX_SERVICE_IDENTITY.appId]);
-  const runtime = await createRuntime({ home, config: { ...config, selfIds }, arm: session.connection, log, subscriptions: session.subscriptions, onResult });
+  // Alerts go where the config says, and to the sandbox's own Event Grid topic through the real publisher.
+  const alertSinks = [
+    ...configuredSinks(config.alerts.sinks, { env: process.env, log, credential: () => session.connection.credential, ca: session.sandbox.ca }),
+    new EventGridSink({ name: 'sandbox-topic', minSeverity: 'low', endpoint: session.sandbox.topicEndpoint, credential: new AzureKeyCredential(session.sandbox.topicKey), ca: session.sandbox.ca }),
+  ];
+  const runtime = await createRuntime({ home, config: { ...config, selfIds }, arm: session.connection, log, subscriptions: session.subscriptions, onResult, alertSinks });
+  session.sandbox.topic.onReceive(({ event }) => {
+    const data = (event as { data?: AlertMessage }).data;
+    if (data?.schema === 'hipaa-remediator.alert/1') print(`alert    ${formatAlert(data)}  → Event Grid topic`);
+  });
   const adminToken = await ensureLocalAdminToken(home);
   const admin = adminApi(runtime, localTokenAuthenticator(adminToken.token), () => verifyLocalAudit(home));
   const webhook = await startWebhookServer({ port, processBatch: (b) => runtime.pipeline.processBatch(b), log, admin });
@@ -99,6 +112,7 @@ export async function serveCommand(args: string[]): Promise<number> {
 
   print(`sandbox ARM at ${session.sandbox.url} (${state.resources.length} resources), Event Grid → ${webhook.url}`);
   print(`audit log: ${runtime.audit.location}`);
+  print(`alerts: ${alertSinks.map((sink) => sink.name).join(', ')} (state in ${runtime.alertStore.location}); the sandbox topic is ${session.sandbox.topicEndpoint}`);
   print(`admin API: ${webhook.url.replace(/\/api\/events$/, '/api/admin/modes')} (Authorization: Bearer <token in ${adminToken.path}>)`);
   // The sweep finds what no event reported (and what time alone expired): once at start, then on a timer.
   const runSweep = (): void => {

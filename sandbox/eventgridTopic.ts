@@ -99,6 +99,8 @@ export interface SandboxTopic {
   clear(): void;
   /** Faults applied before authentication, as a front end failing would. */
   readonly faults: FaultInjector;
+  /** Calls `listener` with each accepted event (the demo console); returns an unsubscribe function. */
+  onReceive(listener: (received: TopicReceivedEvent) => void): () => void;
 }
 
 export interface EventGridTopicOptions {
@@ -168,6 +170,7 @@ export class EventGridTopic implements SandboxTopic {
   private readonly events: TopicReceivedEvent[] = [];
   private readonly records: TopicRequestRecord[] = [];
   private readonly delays = new Set<() => void>();
+  private readonly listeners = new Set<(received: TopicReceivedEvent) => void>();
   private readonly server: https.Server;
   private readonly limits: TopicLimits;
   private baseUrl = '';
@@ -193,6 +196,11 @@ export class EventGridTopic implements SandboxTopic {
 
   get received(): readonly TopicReceivedEvent[] {
     return structuredClone(this.events);
+  }
+
+  onReceive(listener: (received: TopicReceivedEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   get requests(): readonly TopicRequestRecord[] {
@@ -354,11 +362,13 @@ export class EventGridTopic implements SandboxTopic {
   private accept(parsed: ParsedPublish, accepted: Accepted, requestId: string): void {
     const base: ReceivedBase = { ...accepted, requestId };
     // Two loops so each event keeps the type its schema gives it.
+    const from = this.events.length;
     if (parsed.schema === 'CloudEventSchemaV1_0') {
       for (const event of parsed.events) this.events.push({ ...base, schema: parsed.schema, event });
     } else {
       for (const event of parsed.events) this.events.push({ ...base, schema: parsed.schema, event });
     }
+    for (const received of this.events.slice(from)) for (const listener of this.listeners) listener(structuredClone(received));
   }
 
   private sleep(ms: number): Promise<void> {
