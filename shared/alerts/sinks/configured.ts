@@ -19,8 +19,17 @@ export interface SinkEnvironment {
   ca?: string;
 }
 
+/** Set by the deployment (infra): the alerts topic, published to with the service's managed identity. */
+export const ALERT_TOPIC_ENV = 'HIPAA_REMEDIATOR_ALERT_TOPIC_ENDPOINT';
+
 export function configuredSinks(sinks: readonly AlertSinkConfig[], environment: SinkEnvironment): AlertSink[] {
-  return [new LogSink(environment.log), ...sinks.map((sink) => buildSink(sink, environment))];
+  const built = [new LogSink(environment.log), ...sinks.map((sink) => buildSink(sink, environment))];
+  const topic = environment.env[ALERT_TOPIC_ENV];
+  if (topic !== undefined && topic.length > 0 && !built.some((sink) => sink.name === 'alert-topic')) {
+    if (!topic.startsWith('https://')) throw new ConfigError(`${ALERT_TOPIC_ENV} must be an https URL`);
+    built.push(new EventGridSink({ name: 'alert-topic', minSeverity: 'low', endpoint: topic, credential: environment.credential(), ...(environment.ca === undefined ? {} : { ca: environment.ca }) }));
+  }
+  return built;
 }
 
 function buildSink(sink: AlertSinkConfig, { env, credential, ca }: SinkEnvironment): AlertSink {

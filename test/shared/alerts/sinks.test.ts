@@ -125,6 +125,12 @@ describe('alert configuration', () => {
     ]);
   });
 
+  it('adds the deployment alerts topic (managed identity) from HIPAA_REMEDIATOR_ALERT_TOPIC_ENDPOINT', () => {
+    const sinks = configuredSinks([], { env: { HIPAA_REMEDIATOR_ALERT_TOPIC_ENDPOINT: 'https://alerts.eastus2-1.eventgrid.azure.net/api/events' }, log, credential });
+    expect(sinks.map((s) => s.name)).toEqual(['log', 'alert-topic']);
+    expect(() => configuredSinks([], { env: { HIPAA_REMEDIATOR_ALERT_TOPIC_ENDPOINT: 'http://x.test/api/events' }, log, credential })).toThrow(ConfigError);
+  });
+
   it('refuses a missing secret variable, duplicate or reserved names, secrets in the file, http topics and unknown severity keys', () => {
     const webhook = { type: 'webhook', name: 'pager', urlEnv: 'PAGER_URL', secretEnv: 'PAGER_SECRET' };
     expect(() => configuredSinks(withSinks([webhook]).alerts.sinks, { env: { PAGER_URL: 'https://pager.example.test/h' }, log, credential })).toThrow(ConfigError);
