@@ -19,6 +19,7 @@ import { authenticatorFromEnv } from '../shared/admin/authFromEnv.js';
 import { ensureLocalAdminToken, localTokenAuthenticator } from '../shared/admin/localToken.js';
 import { configuredAudit, configuredAuditVerifier } from '../shared/audit/configured.js';
 import { configuredModeStore } from '../shared/modes/configured.js';
+import { configuredAlertStore } from '../shared/alerts/configured.js';
 import { verifyLocalAudit } from '../shared/audit/local.js';
 import { formatAlert, formatResult, shortResource } from './output.js';
 import { AzureKeyCredential } from '@azure/core-auth';
@@ -73,7 +74,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     const arm = azureConnection();
     const audit = await configuredAudit(process.env, arm.credential, log);
     const modeStore = await configuredModeStore(process.env, home, () => arm.credential);
-    const runtime = await createRuntime({ home, config, arm, log, onResult, modeStore, ...(subscriptions === undefined ? {} : { subscriptions }), ...(audit === undefined ? {} : { audit }) });
+    const alertStore = await configuredAlertStore(process.env, home, () => arm.credential);
+    const runtime = await createRuntime({ home, config, arm, log, onResult, modeStore, alertStore, ...(subscriptions === undefined ? {} : { subscriptions }), ...(audit === undefined ? {} : { audit }) });
     const key = process.env['HIPAA_REMEDIATOR_WEBHOOK_KEY'];
     const host = process.env['HIPAA_REMEDIATOR_LISTEN'] ?? '127.0.0.1';
     if (host !== '127.0.0.1' && host !== 'localhost' && (key === undefined || key.length < 32)) {

@@ -12,6 +12,7 @@ import type { ArmConnection } from '../shared/arm/gateway.js';
 import { sandboxConnection } from '../shared/arm/sandboxConnection.js';
 import { configuredAudit, configuredAuditVerifier } from '../shared/audit/configured.js';
 import { configuredModeStore } from '../shared/modes/configured.js';
+import { configuredAlertStore } from '../shared/alerts/configured.js';
 import type { VerifyReport } from '../shared/audit/verify.js';
 import { createRuntime, type Runtime } from '../shared/composition.js';
 import { buildConfig, ConfigError } from '../shared/config.js';
@@ -42,7 +43,8 @@ async function build(env: NodeJS.ProcessEnv): Promise<Runtime> {
   const arm = connection(env);
   const audit = await configuredAudit(env, arm.credential, log);
   const modeStore = await configuredModeStore(env, home, () => arm.credential);
-  return createRuntime({ home, config, arm, log, modeStore, ...(subscriptions === undefined ? {} : { subscriptions }), ...(audit === undefined ? {} : { audit }) });
+  const alertStore = await configuredAlertStore(env, home, () => arm.credential);
+  return createRuntime({ home, config, arm, log, modeStore, alertStore, env, ...(subscriptions === undefined ? {} : { subscriptions }), ...(audit === undefined ? {} : { audit }) });
 }
 
 function connection(env: NodeJS.ProcessEnv): ArmConnection {

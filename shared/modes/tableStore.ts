@@ -4,10 +4,13 @@
  * Writes are conditional on the ETag they read, so the "old" value recorded in the audit is
  * exactly the one a change replaced, even when two operators change the same setting at once.
  */
-import type { TokenCredential } from '@azure/core-auth';
-import { RestError, TableClient, type TableEntityResult, type TableServiceClientOptions } from '@azure/data-tables';
+import { RestError, type TableClient, type TableEntityResult } from '@azure/data-tables';
+import { fromTableKey, isEntityNotFound, isStatus, serviceErrorCode, toTableKey } from '../tables.js';
 import { z } from 'zod';
 import { modeSettingSchema, type ModeScope, type ModeSetting, type ModeStore } from './store.js';
+
+// Callers (tests, tools) have always found the Table helpers here.
+export { ensureTable, fromTableKey, tableClientFromConnectionString, tableClientFromUrl, toTableKey } from '../tables.js';
 
 /**
  * Conditional writes that lose a race are retried after reading again. Each lost race means
@@ -15,35 +18,6 @@ import { modeSettingSchema, type ModeScope, type ModeSetting, type ModeStore } f
  * attempts; this bound covers far more operators than ever change one setting at once.
  */
 const MAX_ATTEMPTS = 8;
-
-/**
- * Characters replaced by `!XX` (two upper-case hex digits) in PartitionKey and RowKey:
- * - `/ \ # ?` and U+0000–U+001F, U+007F–U+009F: Table Storage rejects them in keys
- *   (Azurite answers 400 InvalidInput);
- * - `%`: Azure Tables has double-decoded the key in entity URLs (Get/Update/Delete Entity), so a
- *   key holding `%` could miss its own entity;
- * - `'`: the OData key-literal quote, which emulators and tools have mishandled;
- * - `!`: the escape character itself, so decoding is unambiguous.
- * Every other character, `*` and `:` included, is stored as is, so `*` and `rg:<name>` keys stay
- * readable in Storage Explorer and a valid resource group name is never escaped at all.
- */
-// eslint-disable-next-line no-control-regex
-const KEY_UNSAFE = /[\u0000-\u001f\u007f-\u009f/\\#?%'!]/gu;
-const KEY_ESCAPE = /!([0-9A-F]{2})/g;
-
-/** Escapes `value` into a valid Table key (see KEY_UNSAFE for the scheme). */
-export function toTableKey(value: string): string {
-  return value.replace(KEY_UNSAFE, (c) => `!${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-}
-
-/**
- * Reverses {@link toTableKey}; undefined for a key it cannot have produced (a lone `!`, lower-case
- * hex, an escaped character that needs no escaping, an unescaped unsafe character).
- */
-export function fromTableKey(key: string): string | undefined {
-  const value = key.replace(KEY_ESCAPE, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-  return toTableKey(value) === key ? value : undefined;
-}
 
 /** One entity as read, with the ETag a conditional write needs. */
 interface Current {
@@ -205,69 +179,7 @@ function sameSetting(a: ModeSetting, b: ModeSetting): boolean {
   );
 }
 
-/** Table errors carry their code in the OData body (`RestError.code` stays unset for them). */
-function serviceErrorCode(error: RestError): string | undefined {
-  const body = (error.response as { parsedBody?: unknown } | undefined)?.parsedBody;
-  if (typeof body === 'object' && body !== null && 'odataError' in body) {
-    const odata = body.odataError;
-    if (typeof odata === 'object' && odata !== null && 'code' in odata && typeof odata.code === 'string') return odata.code;
-  }
-  return error.response?.headers.get('x-ms-error-code') ?? undefined;
-}
-
-function isStatus(error: unknown, status: number): boolean {
-  return error instanceof RestError && error.statusCode === status;
-}
-
-/**
- * A 404 for the entity, not for the table: a missing or misnamed table must throw (and the
- * resolver fail safe), never read as "no setting here".
- */
-function isEntityNotFound(error: unknown): boolean {
-  return isStatus(error, 404) && serviceErrorCode(error as RestError) !== 'TableNotFound';
-}
-
 /** Jitter, so racing writers do not meet again on their next attempt. */
 function backOff(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-}
-
-/**
- * A client for `tableName` from a storage connection string (Azurite, local tools). Plain http
- * is allowed only for a loopback TableEndpoint, where the emulator listens.
- */
-export function tableClientFromConnectionString(connectionString: string, tableName: string, options: TableServiceClientOptions = {}): TableClient {
-  return TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: isLoopbackHttp(connectionString), ...options });
-}
-
-/**
- * A client for `tableName` at `accountUrl` (`https://<account>.table.core.windows.net`) with an
- * Entra credential, e.g. the Function App's managed identity (needs the Storage Table Data
- * Contributor role on the table or account).
- */
-export function tableClientFromUrl(accountUrl: string, tableName: string, credential: TokenCredential, options: TableServiceClientOptions = {}): TableClient {
-  return new TableClient(accountUrl, tableName, credential, options);
-}
-
-/** Creates the client's table; an existing one (409 TableAlreadyExists) is fine, any other failure throws. */
-export async function ensureTable(client: TableClient): Promise<void> {
-  try {
-    // The SDK swallows TableAlreadyExists only when it finds the code in a parsed OData body;
-    // this also accepts the x-ms-error-code header, and still throws e.g. 409 TableBeingDeleted.
-    await client.createTable();
-  } catch (error) {
-    if (error instanceof RestError && error.statusCode === 409 && serviceErrorCode(error) === 'TableAlreadyExists') return;
-    throw error;
-  }
-}
-
-function isLoopbackHttp(connectionString: string): boolean {
-  const endpoint = /(?:^|;)\s*TableEndpoint\s*=\s*([^;]*)/i.exec(connectionString)?.[1];
-  if (endpoint === undefined) return false;
-  try {
-    const url = new URL(endpoint.trim());
-    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  } catch {
-    return false;
-  }
 }
