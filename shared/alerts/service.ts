@@ -172,38 +172,56 @@ export class AlertService implements Alerter {
     const { record } = current;
     const delivered: string[] = [];
     const failed: { sink: string; error: string }[] = [];
-    const left: AlertRecord['pending'] = [];
+    /** `<sink>:<transition>` → undefined when delivered (or dropped), the error otherwise. */
+    const outcomes = new Map<string, string | undefined>();
+    const blocked = new Set<string>();
     for (const pending of record.pending) {
+      const id = `${pending.sink}:${pending.transition}`;
       const sink = this.sinksByName.get(pending.sink);
       if (sink === undefined) {
         // A sink removed from the config since: nothing to retry against; say so once, in the audit.
         failed.push({ sink: pending.sink, error: 'sink no longer configured: dropped' });
+        outcomes.set(id, undefined);
         continue;
       }
       // Later notifications to a sink wait for its earlier ones: a receiver must not see resolved before opened.
-      if (left.some((l) => l.sink === pending.sink)) {
-        left.push(pending);
-        continue;
-      }
+      if (blocked.has(pending.sink)) continue;
       try {
         await sink.deliver(alertMessage(record, pending.transition));
-        delivered.push(`${pending.sink}:${pending.transition}`);
+        delivered.push(id);
+        outcomes.set(id, undefined);
       } catch (error) {
         const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
         failed.push({ sink: pending.sink, error: reason });
-        left.push({ ...pending, attempts: pending.attempts + 1, lastError: reason, lastAttemptAt: this.clock().toISOString() });
+        outcomes.set(id, reason);
+        blocked.add(pending.sink);
       }
     }
+    let left = 0;
     try {
-      if (record.state === 'resolved' && left.length === 0) await this.deps.store.delete(key, current.etag);
-      else await this.deps.store.put({ ...record, pending: left }, current.etag);
+      // Another instance may have folded into the record meanwhile: merge our outcomes into what is there now.
+      left = await this.conditionally(async () => {
+        const latest = await this.deps.store.get(key);
+        if (latest === undefined) return 0;
+        const now = this.clock().toISOString();
+        const remaining = latest.record.pending.flatMap((pending) => {
+          const id = `${pending.sink}:${pending.transition}`;
+          if (!outcomes.has(id)) return [pending];
+          const error = outcomes.get(id);
+          return error === undefined ? [] : [{ ...pending, attempts: pending.attempts + 1, lastError: error, lastAttemptAt: now }];
+        });
+        if (latest.record.state === 'resolved' && remaining.length === 0) await this.deps.store.delete(key, latest.etag);
+        else await this.deps.store.put({ ...latest.record, pending: remaining }, latest.etag);
+        return remaining.length;
+      });
     } catch (error) {
       // Delivered but not marked: the next sweep may send a duplicate (receivers dedupe on the stable id).
       this.deps.log.error({ err: error, alertId: record.alertId }, 'alert delivery state could not be saved; a duplicate notification may follow');
+      left = record.pending.length;
     }
     if (failed.length > 0) this.deps.log.warn({ alertId: record.alertId, failed }, 'alert delivery failed; kept pending for the next sweep');
     await this.audit(record, step, delivered, failed);
-    return left.length;
+    return left;
   }
 
   private async deliverStateless(record: AlertRecord): Promise<void> {
