@@ -47,6 +47,8 @@ export interface ArmRequestInfo {
 
 export interface ArmEventInput {
   readonly operation: 'write' | 'delete';
+  /** A POST action's name (`lock`): the event is then `ResourceActionSuccess` for `{type}/{action}/action`. */
+  readonly action?: string;
   /** The resource id as the request named it (ARM builds subject and resourceUri from the request). */
   readonly resourceId: string;
   readonly resourceType: string;
@@ -107,17 +109,21 @@ function evidenceFor(caller: SandboxCaller, subscriptionId: string): Record<stri
   };
 }
 
-/** Builds the `ResourceWriteSuccess` / `ResourceDeleteSuccess` event ARM publishes for a change. */
+function eventTypeOf(input: ArmEventInput): string {
+  if (input.action !== undefined) return 'Microsoft.Resources.ResourceActionSuccess';
+  return input.operation === 'write' ? 'Microsoft.Resources.ResourceWriteSuccess' : 'Microsoft.Resources.ResourceDeleteSuccess';
+}
+
+/** Builds the `ResourceWriteSuccess` / `ResourceDeleteSuccess` / `ResourceActionSuccess` event ARM publishes for a change. */
 export function buildArmEvent(input: ArmEventInput): ArmEvent {
   const subscriptionId = subscriptionOf(input.resourceId) ?? '';
-  const verb = input.operation === 'write' ? 'write' : 'delete';
-  const operationName = `${input.resourceType}/${verb}`;
+  const operationName = input.action !== undefined ? `${input.resourceType}/${input.action}/action` : `${input.resourceType}/${input.operation}`;
   const { request } = input;
   return {
     id: randomUUID(),
     topic: `/subscriptions/${subscriptionId}`,
     subject: input.resourceId,
-    eventType: input.operation === 'write' ? 'Microsoft.Resources.ResourceWriteSuccess' : 'Microsoft.Resources.ResourceDeleteSuccess',
+    eventType: eventTypeOf(input),
     eventTime: armTimestamp(input.now),
     dataVersion: '2',
     metadataVersion: '1',

@@ -37,6 +37,20 @@ export function parentId(path: ArmPath): string {
   return `${path.scope}/providers/${path.namespace}/${segments.join('/')}`;
 }
 
+/**
+ * Reads `POST {resource id}/{action}` (`.../immutabilityPolicies/default/lock`): the resource the
+ * action is on and the action's name. The parser sees such a path as a collection whose last
+ * type segment is the action; undefined when no resource precedes that segment.
+ */
+export function actionTarget(path: ArmPath): { readonly resource: ArmPath; readonly action: string } | undefined {
+  const action = path.typeSegments.at(-1);
+  if (path.kind !== 'collection' || path.typeSegments.length < 2 || action === undefined) return undefined;
+  return {
+    action,
+    resource: { ...path, kind: 'resource', path: path.path.slice(0, path.path.lastIndexOf('/')), typeSegments: path.typeSegments.slice(0, -1) },
+  };
+}
+
 /** Lower-cased id for case-insensitive comparison. */
 export function idKey(id: string): string {
   return id.toLowerCase();

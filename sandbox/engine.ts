@@ -1,4 +1,4 @@
-import { type ArmPath, atOrBelow, fullType, idKey, parentId, scopeOf } from './armPath.js';
+import { type ArmPath, actionTarget, atOrBelow, fullType, idKey, parentId, scopeOf } from './armPath.js';
 import {
   ArmError,
   invalidApiVersion,
@@ -8,11 +8,12 @@ import {
   methodNotAllowed,
   noRegisteredProvider,
   parentResourceNotFound,
+  preconditionFailed,
   resourceNotFound,
 } from './errors.js';
 import { EtagGenerator, type Preconditions, checkPreconditions, seededEtag } from './etag.js';
 import { deepMerge, isPlainObject } from './merge.js';
-import type { ResourceProvider, ResourceTypeDefinition, WriteContext } from './providers/types.js';
+import type { ResourceAction, ResourceProvider, ResourceTypeDefinition, WriteContext } from './providers/types.js';
 import type { ArmResource } from './state.js';
 import type { ResourceStore } from './store.js';
 
@@ -31,11 +32,15 @@ export interface ArmOperation {
   readonly baseUrl: string;
   /** The authenticated caller's object id, for services that record who wrote. */
   readonly callerObjectId?: string;
+  /** The tenant of the caller's token, recorded with the object id by some services. */
+  readonly callerTenantId?: string;
 }
 
 /** A state change made by an operation. */
 export interface ResourceChange {
   readonly operation: 'write' | 'delete';
+  /** Set when a POST action made the write (`lock`): ARM then reports `ResourceActionSuccess`. */
+  readonly action?: string;
   readonly resourceId: string;
   readonly resourceType: string;
   readonly before?: ArmResource;
@@ -46,7 +51,7 @@ export interface ArmResult {
   readonly status: number;
   readonly body?: unknown;
   readonly etag?: string;
-  /** The request's target first; cascaded deletes follow. */
+  /** The request's target first; cascaded deletes and parent updates follow. */
   readonly changes: readonly ResourceChange[];
   /** Resource provider namespace that served the request (for events). */
   readonly namespace: string;
@@ -60,6 +65,19 @@ export interface EngineOptions {
 interface Resolved {
   readonly provider: ResourceProvider;
   readonly definition: ResourceTypeDefinition;
+}
+
+/** A write about to be stored: by PUT/PATCH or by an action. */
+interface Commit {
+  readonly operation: ArmOperation;
+  readonly definition: ResourceTypeDefinition;
+  readonly next: ArmResource;
+  readonly before: ArmResource | undefined;
+  readonly parent: ArmResource | undefined;
+  readonly now: Date;
+  readonly status: number;
+  readonly namespace: string;
+  readonly action?: string;
 }
 
 const IDENTITY_FIELDS = ['id', 'name', 'type', 'etag'];
@@ -83,7 +101,8 @@ export class ArmEngine {
 
   /** Serves one request; throws ArmError for every answer ARM gives as an error. */
   execute(operation: ArmOperation): ArmResult {
-    const { provider, definition } = this.resolve(operation);
+    if (operation.method === 'POST') return this.post(operation);
+    const { provider, definition } = this.resolve(operation.path, operation.apiVersion);
     const { path, method } = operation;
     if (path.kind === 'collection') {
       if (method !== 'GET' || !definition.listable) throw methodNotAllowed(method);
@@ -97,21 +116,20 @@ export class ArmEngine {
     switch (method) {
       case 'GET': {
         if (current === undefined) throw this.notFound(path, definition);
-        checkPreconditions(method, operation.preconditions, current);
+        this.checkConditions(method, operation.preconditions, current, definition);
         return { status: 200, body: current, ...etagOf(current), changes: [], namespace: ns };
       }
       case 'PUT':
       case 'PATCH':
         return this.write(operation, method, definition, parent, current, ns);
       case 'DELETE':
-        return this.remove(operation, current, ns, definition);
+        return this.remove(operation, current, parent, definition, ns);
       default:
         throw methodNotAllowed(method);
     }
   }
 
-  private resolve(operation: ArmOperation): Resolved {
-    const { path, apiVersion } = operation;
+  private resolve(path: ArmPath, apiVersion: string): Resolved {
     const provider = this.providers.find((candidate) => idKey(candidate.namespace) === idKey(path.namespace));
     if (provider === undefined) throw noRegisteredProvider(path.path);
     const type = fullType(path);
@@ -120,6 +138,61 @@ export class ArmEngine {
     if (!versions.includes(apiVersion)) throw invalidApiVersion(apiVersion, versions);
     if (definition === undefined) throw invalidResourceType(type, provider.namespace, apiVersion);
     return { provider, definition };
+  }
+
+  /**
+   * `POST {resource id}/{action}`: a declared action on one resource. Any other POST gets the
+   * answer ARM gives for a type or method nobody serves.
+   */
+  private post(operation: ArmOperation): ArmResult {
+    const target = actionTarget(operation.path);
+    const action = target === undefined ? undefined : this.declaredAction(target.resource, target.action);
+    if (target === undefined || action === undefined) {
+      this.resolve(operation.path, operation.apiVersion);
+      throw methodNotAllowed('POST');
+    }
+    const { provider, definition } = this.resolve(target.resource, operation.apiVersion);
+    return this.act(operation, target.resource, definition, action, provider.namespace);
+  }
+
+  private declaredAction(path: ArmPath, name: string): ResourceAction | undefined {
+    return this.definitionOf(fullType(path))?.actions?.find((candidate) => idKey(candidate.name) === idKey(name));
+  }
+
+  private act(operation: ArmOperation, path: ArmPath, definition: ResourceTypeDefinition, action: ResourceAction, namespace: string): ArmResult {
+    const parent = this.parentOf(path, definition);
+    const current = this.current(path, definition, parent);
+    if (current === undefined) throw this.notFound(path, definition);
+    this.checkConditions('POST', operation.preconditions, current, definition, action.requiresIfMatch);
+    const body = operation.body ?? {};
+    if (!isPlainObject(body)) throw invalidRequestContent('The request body must be a JSON object');
+    const now = this.now();
+    const result = action.run({
+      resourceId: current.id,
+      resource: structuredClone(current),
+      body,
+      parent,
+      apiVersion: operation.apiVersion,
+      now,
+      lookup: (id) => this.lookup(id),
+      callerObjectId: operation.callerObjectId,
+      callerTenantId: operation.callerTenantId,
+    });
+    const next: ArmResource = { ...result, id: current.id, name: current.name, type: current.type };
+    return this.commit({ operation, definition, next, before: current, parent, now, status: 200, namespace, action: action.name });
+  }
+
+  /** Conditional headers with the type's own error, and its rule that some requests need `If-Match`. */
+  private checkConditions(
+    method: string,
+    conditions: Preconditions,
+    current: ArmResource | undefined,
+    definition: ResourceTypeDefinition,
+    requiresIfMatch = definition.requiresIfMatch?.some((required) => required === method) ?? false,
+  ): void {
+    const failure = definition.preconditionFailed ?? preconditionFailed;
+    if (requiresIfMatch && (conditions.ifMatch ?? '').trim() === '') throw failure();
+    checkPreconditions(method, conditions, current, failure);
   }
 
   /**
@@ -164,8 +237,10 @@ export class ArmEngine {
     const implicit = definition.implicit;
     if (implicit === undefined || !implicit.names.some((candidate) => idKey(candidate) === idKey(name))) return undefined;
     const resource = implicit.initial(id, name, parent);
-    // Stable until the first write, so conditional requests work on it like on a stored resource.
-    return definition.hasEtag ? { ...resource, etag: seededEtag(id) } : resource;
+    if (!definition.hasEtag) return resource;
+    // Stable until the first write, so conditional requests work on it like on a stored resource
+    // (unless the initial state brings its own, as a policy shown on its container does).
+    return { ...resource, etag: resource.etag ?? seededEtag(id, definition.etagStyle) };
   }
 
   private current(path: ArmPath, definition: ResourceTypeDefinition, parent: ArmResource | undefined): ArmResource | undefined {
@@ -203,7 +278,7 @@ export class ArmEngine {
     if (!isPlainObject(body)) throw invalidRequestContent('The request body must be a JSON object');
     if (existing === undefined && method === 'PATCH') throw this.notFound(path, definition);
     if (existing === undefined && definition.validateName !== undefined) definition.validateName(path.names.at(-1) ?? '');
-    checkPreconditions(method, operation.preconditions, existing);
+    this.checkConditions(method, operation.preconditions, existing, definition);
 
     const now = this.now();
     const resourceId = existing?.id ?? this.newId(path, definition, parent);
@@ -218,6 +293,7 @@ export class ArmEngine {
       lookup: (id) => this.lookup(id),
       resourcesOfType: (type) => this.store.ofType(type),
       callerObjectId: operation.callerObjectId,
+      callerTenantId: operation.callerTenantId,
     };
     definition.validate?.(context);
     rejectLocationChange(existing, body, resourceId);
@@ -241,26 +317,76 @@ export class ArmEngine {
       };
     }
     next = definition.afterWrite?.(next, context) ?? next;
-    if (definition.hasEtag) next.etag = this.etags.next(now.getTime());
-    else delete next.etag;
-
-    this.store.put(next);
-    const change: ResourceChange = { operation: 'write', resourceId, resourceType: definition.type, after: next, ...(existing ? { before: existing } : {}) };
     const status = existing === undefined ? definition.createdStatus : 200;
-    return { status, body: next, ...etagOf(next), changes: [change], namespace };
+    return this.commit({ operation, definition, next, before: existing, parent, now, status, namespace });
   }
 
-  private remove(operation: ArmOperation, existing: ArmResource | undefined, namespace: string, definition: ResourceTypeDefinition): ArmResult {
-    checkPreconditions('DELETE', operation.preconditions, existing);
+  /** Stores a written resource with a fresh etag, and its parent when the parent shows it. */
+  private commit(step: Commit): ArmResult {
+    const { definition, next, before, now } = step;
+    if (definition.hasEtag) next.etag = this.etags.next(now.getTime(), definition.etagStyle);
+    else delete next.etag;
+    this.store.put(next);
+    const change: ResourceChange = {
+      operation: 'write',
+      ...(step.action !== undefined ? { action: step.action } : {}),
+      resourceId: next.id,
+      resourceType: definition.type,
+      after: next,
+      ...(before !== undefined ? { before } : {}),
+    };
+    const cause = step.action ?? step.operation.method;
+    const changes = [change, ...this.updateParent(step.operation, definition, step.parent, cause, next, now)];
+    return { status: step.status, body: next, ...etagOf(next), changes, namespace: step.namespace };
+  }
+
+  /** What the parent of a type it shows (`updateParent`) looks like after a change of its child. */
+  private updateParent(
+    operation: ArmOperation,
+    definition: ResourceTypeDefinition,
+    parent: ArmResource | undefined,
+    cause: string,
+    child: ArmResource | undefined,
+    now: Date,
+  ): ResourceChange[] {
+    if (definition.updateParent === undefined || parent === undefined) return [];
+    const next = definition.updateParent(structuredClone(parent), {
+      cause,
+      child,
+      now,
+      callerObjectId: operation.callerObjectId,
+      callerTenantId: operation.callerTenantId,
+    });
+    const parentDefinition = this.definitionOf(parent.type);
+    if (parentDefinition?.hasEtag === true) next.etag = this.etags.next(now.getTime(), parentDefinition.etagStyle);
+    this.store.put(next);
+    return [{ operation: 'write', resourceId: next.id, resourceType: next.type, before: parent, after: next }];
+  }
+
+  private remove(
+    operation: ArmOperation,
+    existing: ArmResource | undefined,
+    parent: ArmResource | undefined,
+    definition: ResourceTypeDefinition,
+    namespace: string,
+  ): ArmResult {
+    this.checkConditions('DELETE', operation.preconditions, existing, definition);
     if (existing === undefined) return { status: 204, changes: [], namespace };
+    definition.validateDelete?.(existing);
     const removed = this.store.deleteTree(existing.id);
-    const changes = removed.map((resource): ResourceChange => ({
+    // The target comes first even when nobody stored it (an implicit instance reverts to its
+    // default): ARM reports every DELETE it served.
+    const changes = (removed.length > 0 ? removed : [existing]).map((resource): ResourceChange => ({
       operation: 'delete',
       resourceId: resource.id,
       resourceType: resource.type,
       before: resource,
     }));
-    return { status: 200, ...(definition.deleteReturnsResource === true ? { body: existing } : {}), changes, namespace };
+    changes.push(...this.updateParent(operation, definition, parent, 'DELETE', undefined, this.now()));
+    if (definition.deleteReturnsResource !== true) return { status: 200, changes, namespace };
+    // What a GET shows now: an implicit instance (with its parent as just updated), else nothing.
+    const body = this.lookup(existing.id) ?? existing;
+    return { status: 200, body, ...etagOf(body), changes, namespace };
   }
 
   private list(operation: ArmOperation, provider: ResourceProvider, definition: ResourceTypeDefinition): ArmResult {

@@ -1,27 +1,36 @@
 import { createHash } from 'node:crypto';
-import { preconditionFailed } from './errors.js';
+import { type ArmError, preconditionFailed } from './errors.js';
 import type { ArmResource } from './state.js';
 
 // Storage etags look like a quoted FILETIME in hex: "0x8DCB1E5A7F3C2D1".
 const FILETIME_EPOCH_OFFSET_MS = 11_644_473_600_000n;
 
+/**
+ * How a service spells its etags. Storage resources: `"0x8DCB1E5A7F3C2D1"`; blob container
+ * immutability policies: the same digits lower-case without `0x`, `"8d59f830cb130e5"`
+ * (blob.json 2025-08-01 examples BlobContainersGet.json and *ImmutabilityPolicy.json).
+ */
+export type EtagStyle = 'storage' | 'lowercase';
+
+function spell(digits13: string, style: EtagStyle): string {
+  return style === 'storage' ? `"0x8D${digits13.toUpperCase()}"` : `"8d${digits13.toLowerCase()}"`;
+}
+
 /** Issues storage-style etags that are unique and increasing within one sandbox. */
 export class EtagGenerator {
   private last = 0n;
 
-  next(nowMs = Date.now()): string {
+  next(nowMs = Date.now(), style: EtagStyle = 'storage'): string {
     const filetime = (BigInt(nowMs) + FILETIME_EPOCH_OFFSET_MS) * 10_000n;
     this.last = filetime > this.last ? filetime : this.last + 1n;
     // Real storage etags start with 0x8D followed by 13 hex digits of the write time.
-    const low = (this.last & 0xf_ffff_ffff_ffffn).toString(16).toUpperCase().padStart(13, '0');
-    return `"0x8D${low}"`;
+    return spell((this.last & 0xf_ffff_ffff_ffffn).toString(16).padStart(13, '0'), style);
   }
 }
 
 /** A stable etag for a resource that has never been written (derived from its id). */
-export function seededEtag(seed: string): string {
-  const digest = createHash('sha256').update(seed.toLowerCase()).digest('hex').slice(0, 13).toUpperCase();
-  return `"0x8D${digest}"`;
+export function seededEtag(seed: string, style: EtagStyle = 'storage'): string {
+  return spell(createHash('sha256').update(seed.toLowerCase()).digest('hex').slice(0, 13), style);
 }
 
 /** Conditional request headers ARM honours. */
@@ -44,13 +53,19 @@ function listMatches(header: string, etag: string | undefined): boolean {
 
 /**
  * Applies `If-Match` / `If-None-Match` to the current resource (undefined when absent).
- * A type without etags never matches a specific etag, only `*`.
+ * A type without etags never matches a specific etag, only `*`. `failure` is the error the
+ * service gives (ARM's `PreconditionFailed` unless a type has its own).
  */
-export function checkPreconditions(method: string, conditions: Preconditions, current: ArmResource | undefined): void {
+export function checkPreconditions(
+  method: string,
+  conditions: Preconditions,
+  current: ArmResource | undefined,
+  failure: () => ArmError = preconditionFailed,
+): void {
   if (conditions.ifMatch !== undefined) {
-    if (current === undefined || !listMatches(conditions.ifMatch, current.etag)) throw preconditionFailed();
+    if (current === undefined || !listMatches(conditions.ifMatch, current.etag)) throw failure();
   }
   if (conditions.ifNoneMatch !== undefined && current !== undefined && method !== 'GET') {
-    if (listMatches(conditions.ifNoneMatch, current.etag)) throw preconditionFailed();
+    if (listMatches(conditions.ifNoneMatch, current.etag)) throw failure();
   }
 }

@@ -26,6 +26,7 @@ export type { BucketLimit, ThrottleLimits } from './throttle.js';
 export { HEALTHCARE_SUBSCRIPTION_ID, healthcareSubscription } from './seed.js';
 export { STORAGE_API_VERSIONS } from './providers/storage.js';
 export { AUTHORIZATION_API_VERSIONS, BUILT_IN_ROLE_IDS } from './providers/authorization.js';
+export { KEY_VAULT_ARM_API_VERSIONS } from './providers/keyVault.js';
 export type { GraphAnswer } from './graph.js';
 export { KEY_VAULT_API_VERSIONS } from './keyvault.js';
 export type { SandboxKeySpec } from './keyvault.js';

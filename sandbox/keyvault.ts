@@ -1,6 +1,9 @@
 /**
  * The sandbox's Key Vault: the keys data plane of one vault, enough for the real
- * `KeyClient` and `CryptographyClient` to create keys, read their public parts and sign.
+ * `KeyClient` and `CryptographyClient` to create, list and update keys, read their public
+ * parts, sign and verify, and read and set rotation policies (`keyvault/rotationPolicy.ts`).
+ * Operations and shapes after azure-rest-api-specs
+ * `specification/keyvault/data-plane/Microsoft.KeyVault/stable/7.6/keys.json`.
  *
  * It listens on its own port (same certificate) with the vault at the root of the URL,
  * because the client library derives the vault from a key id as `protocol//host` and expects
@@ -11,11 +14,24 @@
  */
 import { BodyTooLargeError, readBody } from '../shared/httpBody.js';
 import { ArmError } from './errors.js';
+import { badParameter, keyNotFound, parseBody } from './keyvault/errors.js';
+import { type Page, page } from './keyvault/paging.js';
+import {
+  type CreateKeyRequest,
+  DEFAULT_KEY_OPS,
+  type KeyOperation,
+  type KeyType,
+  createSchema,
+  keyOperations,
+  signSchema,
+  updateSchema,
+  verifySchema,
+} from './keyvault/requests.js';
+import { type RotationPolicy, parseRotationPolicy, rotationPolicyBody } from './keyvault/rotationPolicy.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
 import { type SandboxCaller, decodeSandboxToken } from './credential.js';
 import {
   EC_CURVES,
@@ -61,21 +77,12 @@ export interface KeyVaultOptions {
   record: (entry: KeyVaultRequestRecord) => void;
 }
 
-type KeyType = 'EC' | 'EC-HSM' | 'RSA' | 'RSA-HSM';
-type KeyOperation = 'encrypt' | 'decrypt' | 'sign' | 'verify' | 'wrapKey' | 'unwrapKey' | 'import' | 'export';
-
-const KEY_OPERATIONS: readonly KeyOperation[] = ['encrypt', 'decrypt', 'sign', 'verify', 'wrapKey', 'unwrapKey', 'import', 'export'];
-/** What Key Vault grants when a create request names no key_ops. */
-const DEFAULT_KEY_OPS: Readonly<Record<'ec' | 'rsa', readonly KeyOperation[]>> = {
-  ec: ['sign', 'verify'],
-  rsa: ['encrypt', 'decrypt', 'sign', 'verify', 'wrapKey', 'unwrapKey'],
-};
-
 /** Key Vault's object-name rule. */
 const KEY_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 const KEY_VERSION = /^[0-9a-f]{32}$/;
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/** One version of a key; an update replaces the object, so a version is never changed in place. */
 interface KeyVersion {
   readonly version: string;
   readonly kty: KeyType;
@@ -86,6 +93,7 @@ interface KeyVersion {
   readonly expires?: number;
   /** Unix seconds, as Key Vault's attributes carry them. */
   readonly created: number;
+  readonly updated: number;
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -94,71 +102,8 @@ interface StoredKey {
   readonly name: string;
   /** Oldest first; the last one is the current version. */
   readonly versions: KeyVersion[];
-}
-
-/* Key Vault answers errors in ARM's shape (`{"error": {"code", "message"}}`): ArmError serves both. */
-
-function badParameter(message: string): ArmError {
-  return new ArmError(400, 'BadParameter', message);
-}
-
-function keyNotFound(nameOrId: string): ArmError {
-  // Key Vault's wording (live 404 for a missing key).
-  return new ArmError(
-    404,
-    'KeyNotFound',
-    `A key with (name/id) ${nameOrId} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
-  );
-}
-
-const nullish = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? undefined);
-
-const attributesSchema = z.looseObject({
-  enabled: nullish(z.boolean()),
-  nbf: nullish(z.number().int()),
-  exp: nullish(z.number().int()),
-});
-
-const createSchema = z.looseObject({
-  kty: z.string(),
-  key_size: nullish(z.number().int()),
-  public_exponent: nullish(z.number().int().positive()),
-  crv: nullish(z.string()),
-  key_ops: nullish(z.array(z.string())),
-  attributes: nullish(attributesSchema),
-  tags: nullish(z.record(z.string(), z.string())),
-});
-
-/** A create request's body, as far as the sandbox reads it. */
-interface CreateKeyRequest {
-  kty: string;
-  key_size?: number | undefined;
-  public_exponent?: number | undefined;
-  crv?: string | undefined;
-  key_ops?: string[] | undefined;
-  attributes?: { enabled?: boolean | undefined; nbf?: number | undefined; exp?: number | undefined } | undefined;
-  tags?: Record<string, string> | undefined;
-}
-
-const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
-const base64url = z.string().regex(BASE64URL, 'must be base64url');
-
-const signSchema = z.looseObject({ alg: z.string(), value: base64url });
-const verifySchema = z.looseObject({ alg: z.string(), digest: base64url, value: base64url });
-
-function parseBody<T extends z.ZodType>(schema: T, text: string): z.output<T> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw badParameter('The request body is not valid JSON.');
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw badParameter(`Invalid request body: ${issue === undefined ? 'malformed' : `${issue.path.join('.') || 'body'}: ${issue.message}`}.`);
-  }
-  return parsed.data;
+  /** Belongs to the key, not to a version: a rotation makes a new version under the same policy. */
+  rotationPolicy?: RotationPolicy;
 }
 
 function bearerToken(header: string | undefined): string | undefined {
@@ -215,19 +160,19 @@ export class KeyVault {
       throw badParameter(`The key type '${kty}' is not supported: use EC, EC-HSM, RSA or RSA-HSM.`);
     }
     const material = kty === 'EC' || kty === 'EC-HSM' ? this.ecMaterial(request) : this.rsaMaterial(request);
-    const keyOps = request.key_ops ?? DEFAULT_KEY_OPS[material.kind];
-    const unknownOp = keyOps.find((op) => !(KEY_OPERATIONS as readonly string[]).includes(op));
-    if (unknownOp !== undefined) throw badParameter(`The key operation '${unknownOp}' is not valid.`);
+    const keyOps = keyOperations(request.key_ops ?? DEFAULT_KEY_OPS[material.kind]);
     const attributes = request.attributes;
+    const now = nowSeconds();
     const version: KeyVersion = {
       version: randomBytes(16).toString('hex'),
       kty,
       material,
-      keyOps: keyOps as KeyOperation[],
+      keyOps,
       enabled: attributes?.enabled ?? true,
       ...(attributes?.nbf !== undefined ? { notBefore: attributes.nbf } : {}),
       ...(attributes?.exp !== undefined ? { expires: attributes.exp } : {}),
-      created: nowSeconds(),
+      created: now,
+      updated: now,
       ...(request.tags !== undefined ? { tags: { ...request.tags } } : {}),
     };
     const stored = this.keys.get(name.toLowerCase());
@@ -308,7 +253,7 @@ export class KeyVault {
       if (!(KEY_VAULT_API_VERSIONS as readonly string[]).includes(apiVersion)) {
         throw badParameter(`The specified version (${apiVersion}) is not recognized. Supported versions: ${KEY_VAULT_API_VERSIONS.join(', ')}.`);
       }
-      const answer = this.route(method, url.pathname, body);
+      const answer = this.route(method, url, body, apiVersion);
       send(answer.status, answer.body);
     } catch (error) {
       if (error instanceof ArmError) return send(error.status, error.toBody(), error.headers);
@@ -329,13 +274,19 @@ export class KeyVault {
     }
   }
 
-  private route(method: string, path: string, body: string): Answer {
-    // `/keys/{name}`, `/keys/{name}/`, `/keys/{name}/{version}`, `/keys/{name}/{version}/{op}`,
-    // `/keys/{name}/create`; an empty version (`/keys/n//sign`) means the current one, as the
-    // client sends it for a key id without version.
-    const segments = path.split('/').slice(1);
+  private route(method: string, url: URL, body: string, apiVersion: string): Answer {
+    // `/keys`, `/keys/{name}`, `/keys/{name}/`, `/keys/{name}/{version}`, `/keys/{name}/{version}/{op}`,
+    // `/keys/{name}/create`, `/keys/{name}/rotationpolicy`; an empty version (`/keys/n//sign`,
+    // `/keys/n/`) means the current one, as the client sends it for a key id without version.
+    const segments = url.pathname.split('/').slice(1);
     const [collection, name, third, fourth, ...rest] = segments;
+    if (collection === 'keys' && (name === undefined || name === '') && third === undefined && method === 'GET') {
+      return { status: 200, body: this.listKeys(url.searchParams, apiVersion) };
+    }
     if (collection === 'keys' && name !== undefined && name !== '' && rest.length === 0) {
+      if (third === 'rotationpolicy' && fourth === undefined && (method === 'GET' || method === 'PUT')) {
+        return { status: 200, body: method === 'GET' ? this.rotationPolicy(name) : this.setRotationPolicy(name, body) };
+      }
       if (method === 'POST' && third === 'create' && fourth === undefined) {
         const created = this.createKey(name, parseBody(createSchema, body));
         return { status: 200, body: this.bundle(created.name, this.find(created.name, created.version)) };
@@ -343,6 +294,9 @@ export class KeyVault {
       if (method === 'GET' && fourth === undefined) {
         const version = this.find(name, third ?? '');
         return { status: 200, body: this.bundle(this.storedName(name), version) };
+      }
+      if (method === 'PATCH' && fourth === undefined) {
+        return { status: 200, body: this.updateKey(name, third ?? '', body) };
       }
       if (method === 'POST' && third !== undefined && (fourth === 'sign' || fourth === 'verify')) {
         const version = this.find(name, third);
@@ -353,8 +307,67 @@ export class KeyVault {
     throw new ArmError(
       501,
       'NotImplemented',
-      `The sandbox's Key Vault does not implement ${method} ${path}; it serves keys create, get, sign and verify.`,
+      `The sandbox's Key Vault does not implement ${method} ${url.pathname}; it serves keys create, get, list, update, sign, verify and rotation policies.`,
     );
+  }
+
+  private stored(name: string): StoredKey {
+    const stored = this.keys.get(name.toLowerCase());
+    if (stored === undefined) throw keyNotFound(name);
+    return stored;
+  }
+
+  /** GetKeys: the current version of every key, base identifier only (no version, no key material). */
+  private listKeys(query: URLSearchParams, apiVersion: string): Page<unknown> {
+    const keys = [...this.keys.values()].sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
+    const items = keys.flatMap((key) => {
+      const current = key.versions.at(-1);
+      if (current === undefined) return [];
+      return [{ kid: `${this.baseUrl}/keys/${key.name}`, attributes: this.attributes(current), ...(current.tags !== undefined ? { tags: { ...current.tags } } : {}) }];
+    });
+    return page(items, `${this.baseUrl}/keys`, query, apiVersion);
+  }
+
+  /** UpdateKey: attributes, key_ops and tags of one version (the current one when none is named). */
+  private updateKey(name: string, versionId: string, text: string): unknown {
+    const request = parseBody(updateSchema, text);
+    const stored = this.stored(name);
+    const version = this.find(name, versionId);
+    const attributes = request.attributes;
+    const notBefore = attributes?.nbf ?? version.notBefore;
+    const expires = attributes?.exp ?? version.expires;
+    const tags = request.tags ?? version.tags;
+    const updated: KeyVersion = {
+      version: version.version,
+      kty: version.kty,
+      material: version.material,
+      keyOps: request.key_ops === undefined ? version.keyOps : keyOperations(request.key_ops),
+      enabled: attributes?.enabled ?? version.enabled,
+      ...(notBefore !== undefined ? { notBefore } : {}),
+      ...(expires !== undefined ? { expires } : {}),
+      created: version.created,
+      updated: nowSeconds(),
+      ...(tags !== undefined ? { tags: { ...tags } } : {}),
+    };
+    stored.versions[stored.versions.indexOf(version)] = updated;
+    return this.bundle(stored.name, updated);
+  }
+
+  private rotationPolicyId(stored: StoredKey): string {
+    return `${this.baseUrl}/keys/${stored.name}/rotationpolicy`;
+  }
+
+  private rotationPolicy(name: string): unknown {
+    const stored = this.stored(name);
+    return rotationPolicyBody(stored.rotationPolicy, this.rotationPolicyId(stored));
+  }
+
+  private setRotationPolicy(name: string, text: string): unknown {
+    const stored = this.stored(name);
+    const requested = parseRotationPolicy(text);
+    const now = nowSeconds();
+    stored.rotationPolicy = { ...requested, created: stored.rotationPolicy?.created ?? now, updated: now };
+    return rotationPolicyBody(stored.rotationPolicy, this.rotationPolicyId(stored));
   }
 
   private storedName(name: string): string {
@@ -378,20 +391,25 @@ export class KeyVault {
     return `${this.baseUrl}/keys/${name}/${version.version}`;
   }
 
+  /** KeyAttributes as bundles and list items carry them. */
+  private attributes(version: KeyVersion): Record<string, unknown> {
+    return {
+      enabled: version.enabled,
+      ...(version.notBefore !== undefined ? { nbf: version.notBefore } : {}),
+      ...(version.expires !== undefined ? { exp: version.expires } : {}),
+      created: version.created,
+      updated: version.updated,
+      recoveryLevel: 'Recoverable+Purgeable',
+      recoverableDays: 90,
+      exportable: false,
+    };
+  }
+
   /** The KeyBundle: public key parts only, never `d`, `p`, `q` or the like. */
   private bundle(name: string, version: KeyVersion): unknown {
     return {
       key: { kid: this.kid(name, version), kty: version.kty, key_ops: [...version.keyOps], ...version.material.publicJwk },
-      attributes: {
-        enabled: version.enabled,
-        ...(version.notBefore !== undefined ? { nbf: version.notBefore } : {}),
-        ...(version.expires !== undefined ? { exp: version.expires } : {}),
-        created: version.created,
-        updated: version.created,
-        recoveryLevel: 'Recoverable+Purgeable',
-        recoverableDays: 90,
-        exportable: false,
-      },
+      attributes: this.attributes(version),
       ...(version.tags !== undefined ? { tags: { ...version.tags } } : {}),
     };
   }

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { buildArmEvent } from './armEvents.js';
-import { parseArmPath, subscriptionOf } from './armPath.js';
+import { idKey, parseArmPath, subscriptionOf } from './armPath.js';
 import { createSelfSignedCertificate } from './certificate.js';
 import { SANDBOX_TENANT_ID, type SandboxCaller, decodeSandboxToken } from './credential.js';
 import { ArmEngine, type ArmResult } from './engine.js';
@@ -22,6 +22,7 @@ import { KeyVault, type SandboxKeySpec } from './keyvault.js';
 import { isGraphPath, serveGraph } from './graph.js';
 import { serveTenantRoleDefinition } from './providers/authorization.js';
 import { PROVIDERS } from './providers/index.js';
+import { KEY_VAULT_VAULTS, createKeyVaultProvider, keyVaultProvider } from './providers/keyVault.js';
 import { HEALTHCARE_SUBSCRIPTION_ID } from './seed.js';
 import { type ArmResource, type SandboxState, parseSandboxState } from './state.js';
 import { ResourceStore } from './store.js';
@@ -41,6 +42,11 @@ export interface SandboxOptions {
   throttling?: Partial<ThrottleLimits> | false;
   /** Keys the sandbox's Key Vault holds from the start (EC P-256, sign/verify). */
   keys?: SandboxKeySpec[];
+  /**
+   * The `Microsoft.KeyVault/vaults` resource whose data plane `keyVaultUrl` is: its `vaultUri`
+   * points there. Default: the first vault the state holds, else the first one created.
+   */
+  keyVaultName?: string;
   /** Access key of the custom Event Grid topic (base64); a fresh random 32-byte key when absent. */
   topicKey?: string;
 }
@@ -56,9 +62,14 @@ export interface ArmRequestRecord {
   callerObjectId?: string;
 }
 
-/** A resource written or deleted through ARM (a delete reports each cascaded child too). */
+/**
+ * A resource written or deleted through ARM (a delete reports each cascaded child too, a write
+ * the parent it shows on, such as a container showing its immutability policy).
+ */
 export interface SandboxChange {
   operation: 'write' | 'delete';
+  /** The POST action that made the write (`lock`, `extend`). */
+  action?: string;
   resourceId: string;
   resourceType: string;
   caller: SandboxCaller;
@@ -74,7 +85,8 @@ export interface Sandbox {
   readonly ca: string;
   /**
    * The sandbox's one Key Vault, on its own port: `https://127.0.0.1:54322`. Key Vault
-   * clients need `disableChallengeResourceVerification: true` (FACTS.md).
+   * clients need `disableChallengeResourceVerification: true` (FACTS.md). The ARM vault it
+   * belongs to (`SandboxOptions.keyVaultName`) has this as its `vaultUri`.
    */
   readonly keyVaultUrl: string;
   /**
@@ -232,6 +244,8 @@ class SandboxServer implements Sandbox {
   private readonly throttle: Throttle | undefined;
   private readonly server: https.Server;
   private readonly keyVault: KeyVault;
+  /** Name of the ARM vault whose data plane `keyVault` serves, once there is one. */
+  private dataPlaneVault: string | undefined;
   private readonly eventGridTopic: EventGridTopic;
   readonly topicKey: string;
   private baseUrl = '';
@@ -244,7 +258,12 @@ class SandboxServer implements Sandbox {
     key: string,
     options: SandboxOptions,
   ) {
-    this.engine = new ArmEngine(store, PROVIDERS, { pageSize: options.pageSize ?? 100 });
+    this.dataPlaneVault = options.keyVaultName ?? store.viewOfType(KEY_VAULT_VAULTS)[0]?.name;
+    // Vaults learn their vaultUri from the sandbox, which knows the data plane's port.
+    const providers = PROVIDERS.map((provider) =>
+      provider === keyVaultProvider ? createKeyVaultProvider({ urlFor: (name) => this.dataPlaneUrlFor(name) }) : provider,
+    );
+    this.engine = new ArmEngine(store, providers, { pageSize: options.pageSize ?? 100 });
     this.throttle = options.throttling === false ? undefined : new Throttle({ ...ARM_THROTTLE_LIMITS, ...options.throttling });
     // Event Grid's system topic is per subscription; an empty sandbox stands for the demo's.
     const firstSubscription = store.all().map((resource) => subscriptionOf(resource.id)).find((id) => id !== undefined);
@@ -313,11 +332,27 @@ class SandboxServer implements Sandbox {
     try {
       await this.keyVault.listen();
       await this.eventGridTopic.listen();
+      this.pointVaultAtDataPlane();
     } catch (error) {
       // startSandbox fails as a whole: no half-started sandbox keeps a port.
       this.server.close();
       await Promise.all([this.keyVault.close(), this.eventGridTopic.close()]);
       throw error;
+    }
+  }
+
+  /** The data-plane URL when `vaultName` is the served vault; the first vault written claims it if none has. */
+  private dataPlaneUrlFor(vaultName: string): string | undefined {
+    this.dataPlaneVault ??= vaultName;
+    return idKey(this.dataPlaneVault) === idKey(vaultName) ? this.keyVault.url : undefined;
+  }
+
+  /** A vault from the state file carries the vaultUri it had; the served one gets this run's port. */
+  private pointVaultAtDataPlane(): void {
+    const served = this.dataPlaneVault;
+    if (served === undefined) return;
+    for (const vault of this.store.ofType(KEY_VAULT_VAULTS, (resource) => idKey(resource.name) === idKey(served))) {
+      this.store.put({ ...vault, properties: { ...vault.properties, vaultUri: this.keyVault.url } });
     }
   }
 
@@ -368,13 +403,14 @@ class SandboxServer implements Sandbox {
         rawPath: url.pathname,
         apiVersion,
         query: url.searchParams,
-        body: method === 'PUT' || method === 'PATCH' ? parseJsonBody(body) : undefined,
+        body: method === 'PUT' || method === 'PATCH' || method === 'POST' ? parseJsonBody(body) : undefined,
         preconditions: {
           ...(request.headers['if-match'] !== undefined ? { ifMatch: request.headers['if-match'] } : {}),
           ...(request.headers['if-none-match'] !== undefined ? { ifNoneMatch: request.headers['if-none-match'] } : {}),
         },
         baseUrl: this.baseUrl,
         callerObjectId: exchange.caller.objectId,
+        callerTenantId: exchange.caller.tenantId,
       });
       this.announce(result, exchange, exchange.caller, path.path);
       exchange.send(result.status, result.body, result.etag !== undefined ? { etag: result.etag } : {});
@@ -402,6 +438,7 @@ class SandboxServer implements Sandbox {
     for (const change of result.changes) {
       this.notify({
         operation: change.operation,
+        ...(change.action !== undefined ? { action: change.action } : {}),
         resourceId: change.resourceId,
         resourceType: change.resourceType,
         caller,
@@ -415,7 +452,9 @@ class SandboxServer implements Sandbox {
     this.eventGrid.publish([
       buildArmEvent({
         operation: target.operation,
-        resourceId: requestedId,
+        ...(target.action !== undefined ? { action: target.action } : {}),
+        // An action's event names the resource it acted on, not the `/lock` URL (event-schema-subscriptions.md).
+        resourceId: target.action === undefined ? requestedId : requestedId.slice(0, requestedId.lastIndexOf('/')),
         resourceType: target.resourceType,
         resourceProvider: result.namespace,
         created: target.operation === 'write' && target.before === undefined,

@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { armTimestamp } from '../armTime.js';
 import { ArmError } from '../errors.js';
 import type { ArmResource } from '../state.js';
+import { immutabilityPolicies } from './storageImmutability.js';
 import type { ResourceProvider, ResourceTypeDefinition, WriteContext } from './types.js';
 import { validateBody } from './validation.js';
 
 /**
- * Microsoft.Storage: storage accounts, their blob service and blob containers, after
- * azure-rest-api-specs `Microsoft.Storage/stable/2025-08-01/storage.json` and `blob.json`.
+ * Microsoft.Storage: storage accounts, their blob service and blob containers (with their
+ * immutability policies, `storageImmutability.ts`), after azure-rest-api-specs
+ * `Microsoft.Storage/stable/2025-08-01/storage.json` and `blob.json`.
  */
 
 const STORAGE_ACCOUNTS = 'Microsoft.Storage/storageAccounts';
@@ -350,5 +352,5 @@ export const STORAGE_API_VERSIONS = ['2026-04-01', '2025-08-01', '2025-01-01', '
 export const storageProvider: ResourceProvider = {
   namespace: 'Microsoft.Storage',
   apiVersions: STORAGE_API_VERSIONS,
-  resourceTypes: [storageAccounts, blobServices, containers],
+  resourceTypes: [storageAccounts, blobServices, containers, immutabilityPolicies],
 };

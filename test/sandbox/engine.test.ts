@@ -28,11 +28,38 @@ const insightsLike: ResourceProvider = {
   ],
 };
 
+/** A provider with a POST action and a parent that shows its child, the way storage's immutability policies use them. */
+const actionsLike: ResourceProvider = {
+  namespace: 'Microsoft.Example',
+  apiVersions: ['2024-01-01'],
+  resourceTypes: [
+    { type: 'Microsoft.Example/machines', methods: ['GET', 'PUT'], listable: false, hasEtag: true, putSemantics: 'replace', createdStatus: 201 },
+    {
+      type: 'Microsoft.Example/machines/settings',
+      methods: ['GET', 'PUT'],
+      listable: false,
+      hasEtag: true,
+      etagStyle: 'lowercase',
+      putSemantics: 'replace',
+      createdStatus: 201,
+      preconditionFailed: () => new ArmError(412, 'SettingsEtagMismatch', 'stale'),
+      actions: [
+        {
+          name: 'freeze',
+          requiresIfMatch: true,
+          run: ({ resource, body }) => ({ ...resource, properties: { ...resource.properties, frozen: true, reason: body.reason } }),
+        },
+      ],
+      updateParent: (machine, change) => ({ ...machine, properties: { ...machine.properties, lastSettingsChange: change.cause } }),
+    },
+  ],
+};
+
 function engineWith(store: ResourceStore): ArmEngine {
   return new ArmEngine(store, [storageProvider, insightsLike], { pageSize: 10 });
 }
 
-function run(engine: ArmEngine, method: string, path: string, apiVersion: string, body?: unknown): ArmResult {
+function run(engine: ArmEngine, method: string, path: string, apiVersion: string, body?: unknown, preconditions: { ifMatch?: string } = {}): ArmResult {
   const parsed = parseArmPath(path);
   if (parsed === undefined) throw new Error(`not an ARM path: ${path}`);
   return engine.execute({
@@ -42,7 +69,7 @@ function run(engine: ArmEngine, method: string, path: string, apiVersion: string
     apiVersion,
     query: new URLSearchParams({ 'api-version': apiVersion }),
     body,
-    preconditions: {},
+    preconditions,
     baseUrl: 'https://sandbox.test',
   });
 }
@@ -104,5 +131,37 @@ describe('ArmEngine with an added provider', () => {
     const created = run(engine, 'PUT', path, '2025-08-01', { location: 'eastus2', kind: 'StorageV2', sku: { name: 'Standard_LRS' } });
     expect((created.body as { id: string; type: string }).id).toBe(accountPath('rg-x', 'stcasing01'));
     expect((created.body as { id: string; type: string }).type).toBe('Microsoft.Storage/storageAccounts');
+  });
+});
+
+describe('ArmEngine actions', () => {
+  const machine = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-x/providers/Microsoft.Example/machines/m1`;
+  const settings = `${machine}/settings/s1`;
+
+  it('serves POST {resource}/{action}: conditions, the stored result, a new etag and the parent it shows on', () => {
+    const store = new ResourceStore();
+    const engine = new ArmEngine(store, [actionsLike], { pageSize: 10 });
+    run(engine, 'PUT', machine, '2024-01-01', {});
+    const written = run(engine, 'PUT', settings, '2024-01-01', { properties: { mode: 'a' } });
+    const etag = (written.body as { etag: string }).etag;
+    expect(etag).toMatch(/^"8d[0-9a-f]{13}"$/);
+
+    expect(failure(() => run(engine, 'POST', `${settings}/freeze`, '2024-01-01', {})).code).toBe('SettingsEtagMismatch');
+    expect(failure(() => run(engine, 'POST', `${settings}/freeze`, '2024-01-01', {}, { ifMatch: '"8d0000000000000"' })).code).toBe('SettingsEtagMismatch');
+    expect(failure(() => run(engine, 'POST', `${machine}/settings/none/freeze`, '2024-01-01', {}, { ifMatch: '*' })).code).toBe('ResourceNotFound');
+    expect(failure(() => run(engine, 'POST', `${settings}/thaw`, '2024-01-01', {}, { ifMatch: etag })).code).toBe('InvalidResourceType');
+    expect(failure(() => run(engine, 'POST', `${settings}/freeze`, '2099-01-01', {}, { ifMatch: etag })).code).toBe('InvalidApiVersionParameter');
+    expect(failure(() => run(engine, 'POST', settings, '2024-01-01', {})).code).toBe('MethodNotAllowed');
+
+    const frozen = run(engine, 'POST', `${settings}/freeze`, '2024-01-01', { reason: 'audit' }, { ifMatch: etag });
+    expect(frozen.status).toBe(200);
+    expect(frozen.body).toMatchObject({ id: settings, properties: { mode: 'a', frozen: true, reason: 'audit' } });
+    expect(frozen.etag).not.toBe(etag);
+    expect(frozen.changes.map((change) => [change.operation, change.action, change.resourceId])).toEqual([
+      ['write', 'freeze', settings],
+      ['write', undefined, machine],
+    ]);
+    expect(store.get(settings)?.properties?.frozen).toBe(true);
+    expect(store.get(machine)?.properties?.lastSettingsChange).toBe('freeze');
   });
 });

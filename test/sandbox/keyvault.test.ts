@@ -1,5 +1,12 @@
 import { type KeyObject, constants, createHash, createPublicKey, verify } from 'node:crypto';
-import { CryptographyClient, type JsonWebKey, KeyClient, type KeyClientOptions } from '@azure/keyvault-keys';
+import {
+  CryptographyClient,
+  type JsonWebKey,
+  KeyClient,
+  type KeyClientOptions,
+  type KeyProperties,
+  type KeyRotationPolicyProperties,
+} from '@azure/keyvault-keys';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KEY_VAULT_API_VERSIONS, type Sandbox, type SandboxIdentity, sandboxCredential, startSandbox } from '../../sandbox/index.js';
@@ -288,5 +295,249 @@ describe('Key Vault keys data plane', () => {
     const url = sandbox.keyVaultUrl;
     await sandbox.close();
     await expect(rawRequest(sandbox, 'GET', `${url}/keys/audit-signing?api-version=7.6`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+/**
+ * Rotation policies, listing and updates, after azure-rest-api-specs
+ * `specification/keyvault/data-plane/Microsoft.KeyVault/stable/7.6/keys.json` (GetKeyRotationPolicy,
+ * UpdateKeyRotationPolicy, GetKeys, UpdateKey) and the live answers azure-sdk-for-js recorded
+ * (cited in sandbox/keyvault/rotationPolicy.ts).
+ */
+describe('Key Vault rotation policies', () => {
+  let sandbox: Sandbox;
+  beforeEach(async () => {
+    sandbox = await startSandbox({ keys: [{ name: 'audit-signing' }] });
+  });
+  afterEach(() => sandbox.close());
+
+  const policyUrl = (name: string, version = '7.6'): string => `${sandbox.keyVaultUrl}/keys/${name}/rotationpolicy?api-version=${version}`;
+
+  it('answers the default policy for a key that never had one: Notify 30 days before expiry, no id', async () => {
+    sandbox.clearRequests();
+    const policy = await keyClient(sandbox).getKeyRotationPolicy('audit-signing');
+    expect(policy).toEqual({
+      id: undefined,
+      createdOn: undefined,
+      updatedOn: undefined,
+      expiresIn: undefined,
+      lifetimeActions: [{ action: 'Notify', timeAfterCreate: undefined, timeBeforeExpiry: 'P30D' }],
+    });
+    expect(sandbox.requests.map((r) => [r.method, r.path, r.apiVersion, r.status])).toEqual([
+      ['GET', '/keys/audit-signing/rotationpolicy', SDK_KEY_VAULT_API_VERSION, 401],
+      ['GET', '/keys/audit-signing/rotationpolicy', SDK_KEY_VAULT_API_VERSION, 200],
+    ]);
+    const raw = await rawRequest(sandbox, 'GET', policyUrl('audit-signing'));
+    expect(raw.json).toEqual({ lifetimeActions: [{ trigger: { timeBeforeExpiry: 'P30D' }, action: { type: 'Notify' } }], attributes: {} });
+
+    await expectRestError(keyClient(sandbox).getKeyRotationPolicy('no-such-key'), 404, 'KeyNotFound');
+  });
+
+  it('sets a policy and reads it back in the shape of the 7.6 examples (fixtures keyRotationPolicy.*.json)', async () => {
+    const client = keyClient(sandbox, SERVICE_PRINCIPAL, { serviceVersion: '7.6' });
+    sandbox.clearRequests();
+    const before = Math.floor(Date.now() / 1000);
+    const set = await client.updateKeyRotationPolicy('audit-signing', {
+      lifetimeActions: [
+        { action: 'Rotate', timeAfterCreate: 'P90D' },
+        { action: 'Notify', timeBeforeExpiry: 'P30D' },
+      ],
+      expiresIn: 'P2Y',
+    });
+    expect(sandbox.requests.at(-1)).toMatchObject({ method: 'PUT', path: '/keys/audit-signing/rotationpolicy', apiVersion: '7.6', status: 200 });
+    expect(set).toMatchObject({
+      id: `${sandbox.keyVaultUrl}/keys/audit-signing/rotationpolicy`,
+      expiresIn: 'P2Y',
+      lifetimeActions: [
+        { action: 'Rotate', timeAfterCreate: 'P90D' },
+        { action: 'Notify', timeBeforeExpiry: 'P30D' },
+      ],
+    });
+    expect(set.createdOn?.getTime()).toBeGreaterThanOrEqual(before * 1000);
+    expect(await client.getKeyRotationPolicy('audit-signing')).toEqual(set);
+
+    const raw = await rawRequest(sandbox, 'GET', policyUrl('audit-signing'));
+    expect(raw.json).toEqual({
+      id: `${sandbox.keyVaultUrl}/keys/audit-signing/rotationpolicy`,
+      lifetimeActions: [
+        { trigger: { timeAfterCreate: 'P90D' }, action: { type: 'Rotate' } },
+        { trigger: { timeBeforeExpiry: 'P30D' }, action: { type: 'Notify' } },
+      ],
+      attributes: { expiryTime: 'P2Y', created: expect.any(Number), updated: expect.any(Number) },
+    });
+  });
+
+  it('adds the default Notify action, and a PUT replaces the whole policy', async () => {
+    const client = keyClient(sandbox);
+    // As recorded live: a Rotate-only policy comes back with Notify 30 days before expiry.
+    const first = await client.updateKeyRotationPolicy('audit-signing', {
+      lifetimeActions: [{ action: 'Rotate', timeBeforeExpiry: 'P30D' }],
+      expiresIn: 'P90D',
+    });
+    expect(first.lifetimeActions).toEqual([
+      { action: 'Rotate', timeAfterCreate: undefined, timeBeforeExpiry: 'P30D' },
+      { action: 'Notify', timeAfterCreate: undefined, timeBeforeExpiry: 'P30D' },
+    ]);
+    // A second PUT without the Rotate action and the expiry drops both; created stays.
+    const second = await client.updateKeyRotationPolicy('audit-signing', { lifetimeActions: [{ action: 'Notify', timeBeforeExpiry: 'P60D' }] });
+    expect(second.lifetimeActions).toEqual([{ action: 'Notify', timeAfterCreate: undefined, timeBeforeExpiry: 'P60D' }]);
+    expect(second.expiresIn).toBeUndefined();
+    expect(second.createdOn).toEqual(first.createdOn);
+    expect(second.updatedOn?.getTime()).toBeGreaterThanOrEqual(first.updatedOn?.getTime() ?? 0);
+    // An empty list restores the default actions (the SDK documents it); the policy stays set.
+    const reset = await client.updateKeyRotationPolicy('audit-signing', { lifetimeActions: [] });
+    expect(reset.lifetimeActions).toEqual([{ action: 'Notify', timeAfterCreate: undefined, timeBeforeExpiry: 'P30D' }]);
+    expect(reset.id).toBe(`${sandbox.keyVaultUrl}/keys/audit-signing/rotationpolicy`);
+
+    // Action types compare case-insensitively and are answered in the spec's casing.
+    const raw = await rawRequest(sandbox, 'PUT', policyUrl('audit-signing'), {
+      body: JSON.stringify({ lifetimeActions: [{ trigger: { timeAfterCreate: 'P18M' }, action: { type: 'rotate' } }], attributes: { expiryTime: 'P2Y' } }),
+    });
+    expect(raw.status).toBe(200);
+    expect((raw.json as { lifetimeActions: unknown[] }).lifetimeActions).toEqual([
+      { trigger: { timeAfterCreate: 'P18M' }, action: { type: 'Rotate' } },
+      { trigger: { timeBeforeExpiry: 'P30D' }, action: { type: 'Notify' } },
+    ]);
+    // The policy belongs to the key: a new version keeps it.
+    await client.createKey('audit-signing', 'EC');
+    expect((await client.getKeyRotationPolicy('audit-signing')).lifetimeActions?.[0]).toMatchObject({ action: 'Rotate', timeAfterCreate: 'P18M' });
+  });
+
+  it('accepts the limits themselves: expiry of 28 days, rotation 7 days after creation and before expiry', async () => {
+    const client = keyClient(sandbox);
+    for (const policy of [
+      { lifetimeActions: [{ action: 'Rotate', timeAfterCreate: 'P21D' }], expiresIn: 'P28D' },
+      { lifetimeActions: [{ action: 'Rotate', timeBeforeExpiry: 'P7D' }], expiresIn: 'P4W' },
+      { lifetimeActions: [{ action: 'Rotate', timeAfterCreate: 'PT168H' }] },
+      { lifetimeActions: [{ action: 'Notify', timeBeforeExpiry: 'P1M' }] },
+    ] satisfies KeyRotationPolicyProperties[]) {
+      await expect(client.updateKeyRotationPolicy('audit-signing', policy), JSON.stringify(policy)).resolves.toBeDefined();
+    }
+  });
+
+  it('refuses policies the service refuses with 400 BadParameter, and keeps the one it had', async () => {
+    const client = keyClient(sandbox);
+    const kept = await client.updateKeyRotationPolicy('audit-signing', { lifetimeActions: [{ action: 'Rotate', timeAfterCreate: 'P90D' }], expiresIn: 'P1Y' });
+    const refused: KeyRotationPolicyProperties[] = [
+      { expiresIn: 'P27D' },
+      { expiresIn: 'two years' },
+      { lifetimeActions: [{ action: 'Rotate', timeAfterCreate: 'P6D' }] },
+      { lifetimeActions: [{ action: 'Rotate', timeAfterCreate: 'PT48H' }] },
+      { lifetimeActions: [{ action: 'Rotate', timeAfterCreate: 'P85D' }], expiresIn: 'P90D' },
+      { lifetimeActions: [{ action: 'Rotate', timeBeforeExpiry: 'P30D' }] },
+      { lifetimeActions: [{ action: 'Rotate', timeBeforeExpiry: 'P6D' }], expiresIn: 'P90D' },
+      { lifetimeActions: [{ action: 'Rotate', timeBeforeExpiry: 'P85D' }], expiresIn: 'P90D' },
+      { lifetimeActions: [{ action: 'Notify', timeAfterCreate: 'P30D' }] },
+      { lifetimeActions: [{ action: 'Notify', timeBeforeExpiry: '30 days' }] },
+      { lifetimeActions: [{ action: 'Rotate', timeAfterCreate: 'P30D' }, { action: 'Rotate', timeAfterCreate: 'P60D' }] },
+      { lifetimeActions: [{ action: 'Notify', timeBeforeExpiry: 'P30D' }, { action: 'Notify', timeBeforeExpiry: 'P10D' }] },
+      { lifetimeActions: [{ action: 'Rotate' }] },
+      { lifetimeActions: [{ action: 'Rotate', timeAfterCreate: 'P30D', timeBeforeExpiry: 'P30D' }], expiresIn: 'P1Y' },
+    ];
+    for (const policy of refused) {
+      await expectRestError(client.updateKeyRotationPolicy('audit-signing', policy), 400, 'BadParameter');
+    }
+    for (const body of ['{"lifetimeActions":[{"trigger":{"timeAfterCreate":"P30D"},"action":{"type":"Delete"}}]}', '{"lifetimeActions":{}}', 'not json']) {
+      const raw = await rawRequest(sandbox, 'PUT', policyUrl('audit-signing'), { body });
+      expect(raw.status, body).toBe(400);
+      expect((raw.json as ErrorBody).error.code).toBe('BadParameter');
+    }
+    expect(await client.getKeyRotationPolicy('audit-signing')).toEqual(kept);
+    await expectRestError(client.updateKeyRotationPolicy('no-such-key', { lifetimeActions: [] }), 404, 'KeyNotFound');
+  });
+});
+
+/** A sign request straight to the vault, past the client's own checks of key_ops and expiry. */
+function signRaw(sandbox: Sandbox, kid: string): ReturnType<typeof rawRequest> {
+  return rawRequest(sandbox, 'POST', `${kid}/sign?api-version=7.6`, {
+    body: JSON.stringify({ alg: 'ES256', value: sha256(Buffer.from('x')).toString('base64url') }),
+  });
+}
+
+describe('Key Vault key listing and updates', () => {
+  let sandbox: Sandbox;
+  beforeEach(async () => {
+    sandbox = await startSandbox({ keys: [{ name: 'audit-signing' }] });
+  });
+  afterEach(() => sandbox.close());
+
+  async function collect(iterable: AsyncIterable<KeyProperties>): Promise<KeyProperties[]> {
+    const out: KeyProperties[] = [];
+    for await (const item of iterable) out.push(item);
+    return out;
+  }
+
+  it('lists the current version of every key, 25 a page by default, following nextLink', async () => {
+    const client = keyClient(sandbox);
+    const names = Array.from({ length: 30 }, (_, i) => `key-${String(i).padStart(2, '0')}`);
+    for (const name of names) await client.createKey(name, 'EC', { tags: { n: name } });
+    await client.createKey('key-00', 'EC', { tags: { n: 'newest' } });
+
+    sandbox.clearRequests();
+    const listed = await collect(client.listPropertiesOfKeys());
+    expect(listed.map((key) => key.name)).toEqual(['audit-signing', ...names]);
+    // Base identifiers only: no version, the current version's attributes and tags.
+    expect(listed[1]).toMatchObject({ id: `${sandbox.keyVaultUrl}/keys/key-00`, version: undefined, enabled: true, tags: { n: 'newest' } });
+    expect(listed[1]?.createdOn).toBeInstanceOf(Date);
+    const gets = sandbox.requests.filter((r) => r.status === 200);
+    expect(gets.map((r) => [r.method, r.path, r.apiVersion])).toEqual([
+      ['GET', '/keys', SDK_KEY_VAULT_API_VERSION],
+      ['GET', '/keys', SDK_KEY_VAULT_API_VERSION],
+    ]);
+
+    const pages: number[] = [];
+    for await (const pageOfKeys of client.listPropertiesOfKeys().byPage({ maxPageSize: 10 })) pages.push(pageOfKeys.length);
+    expect(pages).toEqual([10, 10, 10, 1]);
+
+    const first = await rawRequest(sandbox, 'GET', `${sandbox.keyVaultUrl}/keys?api-version=7.6&maxresults=2`);
+    const body = first.json as { value: { kid: string }[]; nextLink: string };
+    expect(body.value.map((item) => item.kid)).toEqual([`${sandbox.keyVaultUrl}/keys/audit-signing`, `${sandbox.keyVaultUrl}/keys/key-00`]);
+    expect(Object.keys(body.value[0] ?? {}).sort()).toEqual(['attributes', 'kid']);
+    expect(body.nextLink).toMatch(new RegExp(`^${sandbox.keyVaultUrl}/keys\\?api-version=7\\.6&%24skiptoken=[A-Za-z0-9_-]+&maxresults=2$`));
+    for (const query of ['maxresults=0', 'maxresults=26', 'maxresults=ten', '$skiptoken=bogus']) {
+      const response = await rawRequest(sandbox, 'GET', `${sandbox.keyVaultUrl}/keys?api-version=7.6&${query}`);
+      expect(response.status, query).toBe(400);
+      expect((response.json as ErrorBody).error.code).toBe('BadParameter');
+    }
+  });
+
+  it("sets and moves a key's expiry with updateKeyProperties, which signing then honours", async () => {
+    const client = keyClient(sandbox);
+    const created = await client.getKey('audit-signing');
+    const expiresOn = new Date(Math.floor(Date.now() / 1000 + 90 * 86_400) * 1000);
+    sandbox.clearRequests();
+    const updated = await client.updateKeyProperties('audit-signing', { expiresOn });
+    expect(sandbox.requests.at(-1)).toMatchObject({ method: 'PATCH', path: '/keys/audit-signing/', status: 200 });
+    expect(updated.properties.expiresOn).toEqual(expiresOn);
+    expect(updated.id).toBe(created.id);
+    expect(updated.key?.x).toEqual(created.key?.x);
+    expect(updated.properties.updatedOn?.getTime()).toBeGreaterThanOrEqual(created.properties.createdOn?.getTime() ?? 0);
+    expect((await client.getKey('audit-signing')).properties.expiresOn).toEqual(expiresOn);
+    expect((await collect(client.listPropertiesOfKeys()))[0]?.expiresOn).toEqual(expiresOn);
+
+    // Moving the expiry into the past makes the key unusable for signing: the client sees it in the
+    // key it fetches, and the vault refuses a sign request all the same.
+    const past = new Date(Math.floor(Date.now() / 1000 - 60) * 1000);
+    await client.updateKeyProperties('audit-signing', created.properties.version ?? '', { expiresOn: past });
+    await expect(cryptoClient(sandbox, created.id ?? '').sign('ES256', sha256(Buffer.from('x')))).rejects.toThrow(/expired/);
+    expect((await signRaw(sandbox, created.id ?? '')).status).toBe(403);
+  });
+
+  it('updates one named version, key_ops and tags, leaving the other versions alone', async () => {
+    const client = keyClient(sandbox);
+    const first = await client.getKey('audit-signing');
+    const second = await client.createKey('audit-signing', 'EC', { tags: { generation: '2' } });
+    const disabled = await client.updateKeyProperties('audit-signing', first.properties.version ?? '', { enabled: false, tags: { retired: 'yes' } });
+    expect(disabled.id).toBe(first.id);
+    expect(disabled.properties).toMatchObject({ enabled: false, tags: { retired: 'yes' } });
+    expect((await client.getKey('audit-signing')).properties).toMatchObject({ version: second.properties.version, enabled: true, tags: { generation: '2' } });
+
+    const verifyOnly = await client.updateKeyProperties('audit-signing', { keyOps: ['verify'] });
+    expect(verifyOnly.keyOperations).toEqual(['verify']);
+    expect((await signRaw(sandbox, second.id ?? '')).status).toBe(403);
+
+    await expectRestError(client.updateKeyProperties('audit-signing', { keyOps: ['launch'] as never }), 400, 'BadParameter');
+    await expectRestError(client.updateKeyProperties('no-such-key', { enabled: false }), 404, 'KeyNotFound');
+    await expectRestError(client.updateKeyProperties('audit-signing', '0123456789abcdef0123456789abcdef', { enabled: false }), 404, 'KeyNotFound');
   });
 });
