@@ -98,8 +98,9 @@ async function main(): Promise<void> {
   // 3. Intake: parse, validate and route a realistic mix on one core.
   const mix = JSON.stringify(realisticMix(SUB, [ACCOUNT_ID], 5000));
   const rounds = quick ? 5 : 20;
+  const { policy } = buildConfig({}, {});
   const intakeStart = performance.now();
-  for (let r = 0; r < rounds; r++) for (const parsed of parseEventBatch(JSON.parse(mix) as unknown)) if (parsed.ok) routeEvent(parsed.event, REMEDIATORS);
+  for (let r = 0; r < rounds; r++) for (const parsed of parseEventBatch(JSON.parse(mix) as unknown)) if (parsed.ok) routeEvent(parsed.event, REMEDIATORS, policy);
   const intakeRate = Math.round((rounds * 5000) / ((performance.now() - intakeStart) / 1000));
   results['intakeEventsPerSecond'] = intakeRate;
   rows.push({ measure: '3. filter + classify, events/s on one core', value: intakeRate.toLocaleString('en-US'), target: '≥ 20,000', met: intakeRate >= 20_000 });

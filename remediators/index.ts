@@ -1,7 +1,9 @@
 import type { Remediator } from '../shared/remediator.js';
 import type { ResourceSnapshot } from '../shared/arm/snapshot.js';
+import { auditRetention } from './audit-retention.js';
 import { expiredRoleAssignments } from './expired-role-assignments.js';
 import { storagePublicAccess } from './storage-public-access.js';
+import { storageDataProtection } from './storage-data-protection.js';
 import { storageSecureTransfer } from './storage-secure-transfer.js';
 
 /**
@@ -11,6 +13,8 @@ import { storageSecureTransfer } from './storage-secure-transfer.js';
 export const REMEDIATORS: readonly Remediator<ResourceSnapshot>[] = [
   storagePublicAccess,
   storageSecureTransfer,
+  storageDataProtection,
+  auditRetention,
   expiredRoleAssignments,
 ];
 

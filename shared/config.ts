@@ -80,10 +80,29 @@ const configFile = z
             protectedPrincipalIds: z.array(z.string().regex(GUID_PATTERN)).default([]),
           })
           .strict()
-          .default({ privilegedRoleIds: [...PRIVILEGED_BUILT_IN_ROLES], maxAgeDays: { User: 90 }, protectedPrincipalIds: [] }),
+          .prefault({}),
+        dataProtection: z
+          .object({
+            /** Blob soft delete: deleted blobs recoverable for at least this many days (Azure allows 1-365). */
+            blobSoftDeleteDays: z.number().int().min(1).max(365).default(7),
+            containerSoftDeleteDays: z.number().int().min(1).max(365).default(7),
+            /** Blob versioning: every overwrite keeps the previous version. */
+            versioning: z.boolean().default(true),
+          })
+          .strict()
+          .prefault({}),
+        auditRetention: z
+          .object({
+            /** Six years: 164.316(b)(2)(i). */
+            days: z.number().int().min(1).max(146_000).default(2190),
+            /** Container names (or `prefix*`) holding audit logs, beyond the defaults (DESIGN §9). */
+            containers: z.array(z.string().regex(/^(\$logs|[a-z0-9][a-z0-9-]{1,61}[a-z0-9]\*?|[a-z0-9-]{1,62}\*)$/)).default([]),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
-      .default({ minimumTlsVersion: 'TLS1_2', roleAssignments: { privilegedRoleIds: [...PRIVILEGED_BUILT_IN_ROLES], maxAgeDays: { User: 90 }, protectedPrincipalIds: [] } }),
+      .prefault({}),
     arm: z
       .object({
         /** SDK retries (429 with Retry-After, 5xx) per request. */
@@ -146,6 +165,11 @@ export function buildConfig(json: unknown, env: NodeJS.ProcessEnv = process.env)
         // The service's own identity is never revoked by itself.
         protectedPrincipalIds: [...new Set([...parsed.data.policy.roleAssignments.protectedPrincipalIds.map((id) => id.toLowerCase()), ...selfIds])],
       },
+      dataProtection: parsed.data.policy.dataProtection,
+      auditRetention: {
+        days: parsed.data.policy.auditRetention.days,
+        containers: [...new Set([...DEFAULT_AUDIT_CONTAINERS, ...auditContainerOfService(env), ...parsed.data.policy.auditRetention.containers])],
+      },
     },
     arm: parsed.data.arm,
     concurrency: parsed.data.concurrency,
@@ -169,6 +193,21 @@ export async function loadConfig(path: string | undefined, env: NodeJS.ProcessEn
     throw new ConfigError(`config ${path} is not valid JSON`);
   }
   return buildConfig(json, env);
+}
+
+/** Where Azure Monitor archives activity and resource logs (DESIGN §9). */
+export const DEFAULT_AUDIT_CONTAINERS = ['insights-activity-logs', 'insights-logs-*'] as const;
+
+/** The service's own audit container (HIPAA_REMEDIATOR_AUDIT_CONTAINER_URL) is audit evidence too. */
+function auditContainerOfService(env: NodeJS.ProcessEnv): string[] {
+  const url = env['HIPAA_REMEDIATOR_AUDIT_CONTAINER_URL'];
+  if (url === undefined || url.length === 0) return [];
+  try {
+    const name = new URL(url).pathname.split('/').filter((part) => part.length > 0).at(-1);
+    return name === undefined ? [] : [name.toLowerCase()];
+  } catch {
+    throw new ConfigError('HIPAA_REMEDIATOR_AUDIT_CONTAINER_URL is not a URL');
+  }
 }
 
 function checkedAlerts(alerts: z.infer<typeof alertsSchema>): ServiceConfig['alerts'] {

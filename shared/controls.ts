@@ -12,6 +12,10 @@ export const CONTROLS = {
     citation: '45 CFR 164.308(a)(3)(ii)(C)',
     title: 'Termination procedures',
   },
+  'data-backup': {
+    citation: '45 CFR 164.308(a)(7)(ii)(A)',
+    title: 'Data backup plan',
+  },
   'access-authorization': {
     citation: '45 CFR 164.308(a)(4)(ii)(B)',
     title: 'Access authorization',

@@ -4,6 +4,7 @@
  * caller's personal data (name, upn, ip address) is dropped here and never travels further.
  */
 import type { KnownSystemEventTypes, ResourceWriteSuccessEventData } from '@azure/eventgrid';
+import { judgedResource } from './arm/resourceTypes.js';
 import { z } from 'zod';
 import { tryParseResourceId, type ArmResourceId } from './arm/resourceId.js';
 
@@ -212,12 +213,13 @@ export function parseEvent(item: unknown): ParsedEvent {
   if (!data.success) return rejected(describeZodError(data.error, 'invalid ARM event data'));
 
   const resourceUri = kind.kind === 'action' ? withoutActionName(data.data.resourceUri, data.data.operationName) : data.data.resourceUri;
-  const resource = tryParseResourceId(resourceUri);
-  if (!resource.ok) return rejected(resource.reason);
+  const named = tryParseResourceId(resourceUri);
+  if (!named.ok) return rejected(named.reason);
   const subjectId = envelope.subject === undefined || kind.kind !== 'action' ? envelope.subject : withoutActionName(envelope.subject, data.data.operationName);
-  if (subjectId !== undefined && subjectId.toLowerCase() !== resource.value.key) {
+  if (subjectId !== undefined && subjectId.toLowerCase() !== named.value.key) {
     return rejected('subject and data.resourceUri name different resources');
   }
+  const resource = { ok: true as const, value: judgedResource(named.value) };
   if (data.data.subscriptionId !== undefined && data.data.subscriptionId.toLowerCase() !== resource.value.subscriptionId) {
     return rejected('data.subscriptionId does not match the resource id');
   }

@@ -111,7 +111,7 @@ export class Pipeline {
     if (!parsed.ok) return [await this.reject(parsed.eventId, parsed.resourceId, parsed.reason)];
     const event = parsed.event;
     const base = { eventId: event.eventId, resourceId: event.resource.id };
-    const remediators = routeEvent(event, this.deps.remediators);
+    const remediators = routeEvent(event, this.deps.remediators, this.deps.config.policy);
     if (event.kind === 'delete' && event.succeeded && this.deps.arm.canRead(event.resource) && this.inScope(event)) await this.settleDeletion(event);
     if (remediators.length === 0 || !this.deps.arm.canRead(event.resource)) {
       return [skipped(base, null, `no remediator handles ${event.kind} events for ${event.resource.resourceType}`)];
@@ -167,7 +167,7 @@ export class Pipeline {
     // chunks, so a sweep of tens of thousands of resources overlaps its audit and ARM waits.
     const decide = async (snapshot: ResourceSnapshot): Promise<ChangeResult[]> => {
       const event: ResourceChangeEvent = { eventId: `sweep:${runId}`, schema: 'sweep', eventType: 'hipaa-remediator.sweep', kind: 'write', succeeded: true, resource: snapshot.id, operationName: 'sweep', caller: {} };
-      const remediators = routeEvent(event, this.deps.remediators);
+      const remediators = routeEvent(event, this.deps.remediators, this.deps.config.policy);
       if (remediators.length === 0) return [];
       const decided = await this.locks.run(snapshot.id.key, () => this.decideOn(event, remediators, snapshot, batch, AbortSignal.timeout(this.deps.config.arm.eventBudgetMs)));
       for (const result of decided) this.deps.onResult?.(result);
@@ -329,8 +329,10 @@ export class Pipeline {
 
     // A deletion ARM acknowledged is its own confirmation: there is nothing left to evaluate.
     if (deleted) return { result: { ...common, decision: 'remediated', changes: applied, auditSeq: lastSeq }, snapshot: current };
-    // Confirm from what ARM returned: the findings this remediator planned for must be gone.
-    const remaining = remediator.evaluate(current, this.evalContext());
+    // Confirm from what ARM returned: the findings this remediator planned for must be gone
+    // (those it reports for a person, such as an unlocked retention policy, stay by design).
+    const after = remediator.evaluate(current, this.evalContext());
+    const remaining = after.filter((f) => f.remediable !== false);
     if (remaining.length > 0) {
       const reason = `not confirmed: ${remaining.map((f) => f.property).join(', ')} still non-compliant after the write`;
       const record = await this.appendOrFail({ ...auditFields(common), kind: 'decision', decision: 'failed', reason, actor: event.caller });
@@ -338,7 +340,11 @@ export class Pipeline {
       await this.raise(result, remaining, event);
       return { result, snapshot: current };
     }
-    return { result: { ...common, decision: 'remediated', changes: applied, auditSeq: lastSeq }, snapshot: current };
+    const result: ChangeResult = { ...common, decision: 'remediated', changes: applied, auditSeq: lastSeq };
+    // What is fixed is fixed; what only a person can decide is raised to one now, not at the next sweep.
+    const forPeople = after.filter((f) => f.remediable === false);
+    if (forPeople.length > 0) await this.raise({ ...result, ...citeFindings(remediator, forPeople), decision: 'alerted', changes: [], reason: 'remediated what could be; the rest needs a person' }, forPeople, event);
+    return { result, snapshot: current };
   }
 
   /**
@@ -348,8 +354,8 @@ export class Pipeline {
   private async closeDanglingIntents(event: ResourceChangeEvent, snapshot: ResourceSnapshot): Promise<void> {
     const dangling = await this.audited(() => this.deps.audit.openIntents(event.resource.key, this.deps.config.arm.eventBudgetMs * 2));
     for (const intent of dangling) {
-      const change = intent.change as { body?: Record<string, unknown> } | undefined;
-      const after = change?.body === undefined ? {} : pick(snapshot.resource, Object.keys(change.body));
+      const change = intent.change as { body?: Record<string, unknown>; target?: string } | undefined;
+      const after = change?.body === undefined ? {} : valuesOf(snapshot, change);
       const inPlace = change?.body !== undefined && Object.entries(change.body).every(([k, v]) => JSON.stringify(after[k]) === JSON.stringify(v));
       await this.appendOrFail({
         kind: 'outcome',
@@ -459,7 +465,15 @@ export class Pipeline {
   }
 
   private view(change: Change): ChangeView {
-    return { operation: change.operation, method: change.method, resourceId: change.resourceId, apiVersion: this.deps.arm.apiVersionOf(change), body: change.body };
+    return {
+      operation: change.operation,
+      method: change.method,
+      resourceId: change.resourceId,
+      apiVersion: this.deps.arm.apiVersionOf(change),
+      body: change.body,
+      ...('ifMatch' in change && change.ifMatch !== undefined ? { ifMatch: change.ifMatch } : {}),
+      ...('target' in change ? { target: change.target } : {}),
+    };
   }
 }
 
@@ -468,9 +482,16 @@ export class Pipeline {
  * deletion keeps the whole resource (a role assignment: scope, role, principal, description,
  * condition, created on/by) so that `restore` can re-create exactly what was removed.
  */
-function valuesOf(snapshot: ResourceSnapshot, change: Change): Record<string, unknown> {
-  if (change.body === undefined) return { ...snapshot.resource };
-  return pick(snapshot.resource, Object.keys(change.body));
+function valuesOf(snapshot: ResourceSnapshot, change: { body?: unknown; target?: string }): Record<string, unknown> {
+  if (change.body === undefined || change.body === null) return { ...snapshot.resource };
+  return pick(targetOf(snapshot, change), Object.keys(change.body as object));
+}
+
+/** The part of the judged resource a change writes: the resource itself, or a sub-resource read with it. */
+function targetOf(snapshot: ResourceSnapshot, change: { target?: string }): object {
+  if (change.target === undefined) return snapshot.resource;
+  const nested = (snapshot.resource as Record<string, unknown>)[change.target];
+  return typeof nested === 'object' && nested !== null ? nested : {};
 }
 
 function pick(resource: object, keys: readonly string[]): Record<string, unknown> {

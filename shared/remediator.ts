@@ -3,7 +3,8 @@
  * snapshot: it never calls ARM, the audit store or the alerter. The pipeline does the I/O.
  */
 import type { RoleAssignmentCreateParameters } from '@azure/arm-authorization';
-import type { BlobContainer, StorageAccountUpdateParameters } from '@azure/arm-storage';
+import type { BlobContainer, BlobServiceProperties, StorageAccountUpdateParameters } from '@azure/arm-storage';
+import type { ArmResourceId } from './arm/resourceId.js';
 import type { ResourceSnapshot } from './arm/snapshot.js';
 import type { ControlId } from './controls.js';
 import type { ChangeKind } from './events.js';
@@ -21,6 +22,17 @@ export interface Policy {
     maxAgeDays: Readonly<Record<string, number>>;
     /** Principals never revoked (break-glass accounts, the service itself): alert instead. */
     protectedPrincipalIds: readonly string[];
+  };
+  dataProtection: {
+    blobSoftDeleteDays: number;
+    containerSoftDeleteDays: number;
+    versioning: boolean;
+  };
+  auditRetention: {
+    /** Minimum time-based retention of audit-log containers, in days. */
+    days: number;
+    /** Container names holding audit logs; `prefix*` matches by prefix. */
+    containers: readonly string[];
   };
 }
 
@@ -61,6 +73,33 @@ export type Change =
       body: BlobContainer;
     }
   | {
+      /** Set Blob Service Properties: only the properties given change (the others stay as they are). */
+      operation: 'blobServices.setServiceProperties';
+      method: 'PUT';
+      resourceId: string;
+      body: Pick<BlobServiceProperties, 'deleteRetentionPolicy' | 'containerDeleteRetentionPolicy' | 'isVersioningEnabled'>;
+    }
+  | {
+      /** Create an (unlocked) policy, or update an unlocked one: If-Match with the policy's etag when it exists. */
+      operation: 'immutabilityPolicies.createOrUpdate';
+      method: 'PUT';
+      /** `<container id>/immutabilityPolicies/default`. */
+      resourceId: string;
+      body: { immutabilityPeriodSinceCreationInDays: number; allowProtectedAppendWrites?: boolean; allowProtectedAppendWritesAll?: boolean };
+      ifMatch?: string;
+      /** The container's snapshot carries the policy under `immutabilityPolicy`. */
+      target: 'immutabilityPolicy';
+    }
+  | {
+      /** A locked policy can only be extended (never shortened), a limited number of times. */
+      operation: 'immutabilityPolicies.extend';
+      method: 'POST';
+      resourceId: string;
+      body: { immutabilityPeriodSinceCreationInDays: number };
+      ifMatch: string;
+      target: 'immutabilityPolicy';
+    }
+  | {
       /** Revocation: the audit keeps the assignment's full snapshot so `restore` can re-create it. */
       operation: 'roleAssignments.deleteById';
       method: 'DELETE';
@@ -87,6 +126,12 @@ export interface Remediator<S extends ResourceSnapshot = ResourceSnapshot> {
   triggers?: readonly ChangeKind[];
   /** 'alert' for anything that can break a workload. */
   defaultMode: Mode;
+  /**
+   * Whether the resource is one this remediator judges at all, from its id alone (no ARM call):
+   * audit-retention judges only audit-log containers. Resources it does not apply to get no
+   * result from it, rather than a "compliant" that means "not applicable".
+   */
+  appliesTo?(id: ArmResourceId, policy: Policy): boolean;
   /**
    * Why this resource is not this remediator's to judge right now — another system owns its
    * lifecycle (PIM removes its own assignments at their end) — or undefined. The pipeline records

@@ -7,6 +7,10 @@ export interface ChangeView {
   resourceId: string;
   apiVersion: string;
   body: unknown;
+  /** The etag the write is conditional on (If-Match), where the operation takes one. */
+  ifMatch?: string;
+  /** Where the body's properties live in the judged resource (a sub-resource read with its parent). */
+  target?: string;
 }
 
 /** One result per (event, remediator); an event no remediator handles gets one with remediator null. */

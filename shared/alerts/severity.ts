@@ -16,6 +16,7 @@ export const DEFAULT_SEVERITY: Readonly<Record<ControlId, Severity>> = {
   'access-establishment': 'medium',
   'activity-review': 'medium',
   integrity: 'medium',
+  'data-backup': 'medium',
   'transmission-security': 'medium',
   'encryption-in-transit': 'medium',
   'encryption-at-rest': 'medium',

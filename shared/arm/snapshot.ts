@@ -1,7 +1,7 @@
 import type { RoleAssignment } from '@azure/arm-authorization';
-import type { BlobContainer, StorageAccount } from '@azure/arm-storage';
+import type { BlobContainer, BlobServiceProperties, StorageAccount } from '@azure/arm-storage';
 import type { ArmResourceId } from './resourceId.js';
-import { BLOB_CONTAINER, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from './resourceTypes.js';
+import { BLOB_CONTAINER, BLOB_SERVICE, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from './resourceTypes.js';
 
 /** What Microsoft Graph says of a principal: deleted only when Graph positively says so. */
 export type PrincipalStatus = 'exists' | 'deleted' | 'unknown';
@@ -22,6 +22,14 @@ export type PimSchedule =
  */
 export type ResourceSnapshot =
   | { type: typeof STORAGE_ACCOUNT; id: ArmResourceId; resource: StorageAccount }
+  | {
+      type: typeof BLOB_SERVICE;
+      id: ArmResourceId;
+      resource: BlobServiceProperties;
+      /** The account it belongs to: what the blob service can offer depends on it (hierarchical namespace). */
+      account: StorageAccount;
+    }
+  /** A container as ARM returns it; its `immutabilityPolicy` (with the policy's etag) comes with it. */
   | { type: typeof BLOB_CONTAINER; id: ArmResourceId; resource: BlobContainer }
   | {
       type: typeof ROLE_ASSIGNMENT;

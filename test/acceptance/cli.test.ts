@@ -224,6 +224,8 @@ describe('hipaa-remediator modes', () => {
     expect(explained.remediators).toEqual([
       expect.objectContaining({ remediator: 'storage-public-access', mode: 'alert', source: 'resource-group', appliesToType: true }),
       expect.objectContaining({ remediator: 'storage-secure-transfer', mode: 'remediate', source: 'default', appliesToType: true }),
+      expect.objectContaining({ remediator: 'storage-data-protection', mode: 'remediate', source: 'default', appliesToType: false }),
+      expect.objectContaining({ remediator: 'audit-retention', mode: 'remediate', source: 'default', appliesToType: false }),
       expect.objectContaining({ remediator: 'expired-role-assignments', mode: 'remediate', source: 'default', appliesToType: false }),
     ]);
 
@@ -258,7 +260,7 @@ describe('hipaa-remediator remediators', () => {
     const ran = await cli(['remediators', '--json']);
     expect(ran.code).toBe(0);
     const out = JSON.parse(ran.stdout) as { remediators: { id: string; mode: string; controls: { citation: string }[] }[] };
-    expect(out.remediators.map((r) => r.id)).toEqual(['storage-public-access', 'storage-secure-transfer', 'expired-role-assignments']);
+    expect(out.remediators.map((r) => r.id)).toEqual(['storage-public-access', 'storage-secure-transfer', 'storage-data-protection', 'audit-retention', 'expired-role-assignments']);
     expect(out.remediators[0]?.controls[0]?.citation).toBe('45 CFR 164.312(a)(1)');
     expect(out.remediators.every((r) => r.mode === 'remediate')).toBe(true);
   });

@@ -45,14 +45,21 @@ describe('hipaa-remediator sweep', () => {
     const ran = await cli(['sweep', '--sandbox', sharedPath('examples', 'storage-state.json'), '--save-sandbox', after, '--home', join(dir, 'home'), '--json']);
     expect(ran.code).toBe(0);
     const out = JSON.parse(ran.stdout) as { results: { decision: string }[]; summary: Record<string, number>; sweep: { resources: number } };
-    expect(out.sweep.resources).toBe(3);
-    expect(out.summary).toMatchObject({ remediated: 3, compliant: 2, failed: 0 });
+    // Two accounts, their two blob services (soft delete and versioning off: implicit defaults) and one container.
+    expect(out.sweep.resources).toBe(5);
+    expect(out.summary).toMatchObject({ remediated: 5, compliant: 2, failed: 0 });
     const saved = JSON.parse(await readFile(after, 'utf8')) as { resources: { name: string; properties: Record<string, unknown> }[] };
     expect(saved.resources.find((r) => r.name === 'prescriptions')?.properties['publicAccess']).toBe('None');
     const shown = JSON.parse((await cli(['audit', 'show', '--home', join(dir, 'home'), '--json'])).stdout) as { records: { kind: string; counts?: unknown }[] };
     const summaries = shown.records.filter((r) => r.kind === 'sweep-summary');
     expect(summaries).toHaveLength(1);
-    expect(summaries[0]?.counts).toEqual({ 'storage-public-access': { compliant: 1, remediated: 2 }, 'storage-secure-transfer': { compliant: 1, remediated: 1 } });
+    expect(summaries[0]?.counts).toEqual({
+      'storage-public-access': { compliant: 1, remediated: 2 },
+      'storage-secure-transfer': { compliant: 1, remediated: 1 },
+      'storage-data-protection': { remediated: 2 },
+    });
+    const service = saved.resources.find((r) => r.name === 'default' && r.properties['isVersioningEnabled'] !== undefined)?.properties;
+    expect(service).toMatchObject({ isVersioningEnabled: true, deleteRetentionPolicy: { enabled: true, days: 7 }, containerDeleteRetentionPolicy: { enabled: true, days: 7 } });
   });
 
   it('--now makes expiry evaluate as of that time: compliant today, revoked after its date', async () => {

@@ -1,7 +1,7 @@
 import type { RoleAssignment } from '@azure/arm-authorization';
-import type { BlobContainer, StorageAccount } from '@azure/arm-storage';
+import type { BlobContainer, BlobServiceProperties, StorageAccount } from '@azure/arm-storage';
 import { parseResourceId } from '../../shared/arm/resourceId.js';
-import { BLOB_CONTAINER, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from '../../shared/arm/resourceTypes.js';
+import { BLOB_CONTAINER, BLOB_SERVICE, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from '../../shared/arm/resourceTypes.js';
 import type { PrincipalStatus, ResourceSnapshot, SnapshotOf } from '../../shared/arm/snapshot.js';
 import type { Change, EvalContext } from '../../shared/remediator.js';
 
@@ -22,6 +22,8 @@ export const CTX: EvalContext = {
       maxAgeDays: { User: 90 },
       protectedPrincipalIds: ['00000000-0000-4000-8000-00000000b6a5'],
     },
+    dataProtection: { blobSoftDeleteDays: 7, containerSoftDeleteDays: 7, versioning: true },
+    auditRetention: { days: 2190, containers: ['insights-activity-logs', 'insights-logs-*', 'hipaa-audit'] },
   },
 };
 
@@ -47,16 +49,30 @@ export function account(resource: Partial<StorageAccount>): SnapshotOf<typeof ST
   return { type: STORAGE_ACCOUNT, id: parseResourceId(ACCOUNT_ID), resource: { id: ACCOUNT_ID, name: 'stclinical01', type: STORAGE_ACCOUNT, ...resource, location: resource.location ?? 'eastus2' } };
 }
 
-export function container(resource: BlobContainer): SnapshotOf<typeof BLOB_CONTAINER> {
-  return { type: BLOB_CONTAINER, id: parseResourceId(CONTAINER_ID), resource: { id: CONTAINER_ID, name: 'lab-results', type: BLOB_CONTAINER, ...resource } };
+export function container(resource: BlobContainer, name = 'lab-results'): SnapshotOf<typeof BLOB_CONTAINER> {
+  const id = `${ACCOUNT_ID}/blobServices/default/containers/${name}`;
+  return { type: BLOB_CONTAINER, id: parseResourceId(id), resource: { id, name, type: BLOB_CONTAINER, ...resource } };
+}
+
+export const BLOB_SERVICE_ID = `${ACCOUNT_ID}/blobServices/default`;
+
+export function blobService(resource: BlobServiceProperties, accountProperties: Partial<StorageAccount> = {}): SnapshotOf<typeof BLOB_SERVICE> {
+  return {
+    type: BLOB_SERVICE,
+    id: parseResourceId(BLOB_SERVICE_ID),
+    resource: { id: BLOB_SERVICE_ID, name: 'default', type: BLOB_SERVICE, ...resource },
+    account: { id: ACCOUNT_ID, name: 'stclinical01', type: STORAGE_ACCOUNT, location: 'eastus2', ...accountProperties },
+  };
 }
 
 /** What ARM would hold after the change: the SDK parameter fields land on the same SDK model fields. */
 export function applied<S extends ResourceSnapshot>(snapshot: S, changes: readonly Change[]): S | undefined {
-  let resource: object = snapshot.resource;
+  let resource: Record<string, unknown> = { ...snapshot.resource };
   for (const change of changes) {
     if (change.method === 'DELETE') return undefined;
-    resource = { ...resource, ...change.body };
+    // A sub-resource read with its parent (a container's immutability policy) lands where it was read from.
+    if ('target' in change) resource = { ...resource, [change.target]: { ...(resource[change.target] as object | undefined), ...change.body }, hasImmutabilityPolicy: true };
+    else resource = { ...resource, ...change.body };
   }
   return { ...snapshot, resource } as S;
 }

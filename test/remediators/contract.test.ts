@@ -7,29 +7,41 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REMEDIATORS } from '../../remediators/index.js';
 import { parseResourceId } from '../../shared/arm/resourceId.js';
-import { BLOB_CONTAINER, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from '../../shared/arm/resourceTypes.js';
+import { BLOB_CONTAINER, BLOB_SERVICE, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from '../../shared/arm/resourceTypes.js';
 import type { ResourceSnapshot } from '../../shared/arm/snapshot.js';
 import { CONTROLS } from '../../shared/controls.js';
 import { MODES } from '../../shared/remediator.js';
-import { account, applied, container, CTX, OWNER, roleAssignment } from '../helpers/snapshots.js';
+import { account, applied, blobService, container, CTX, OWNER, roleAssignment } from '../helpers/snapshots.js';
 import { REPO_ROOT, sharedPath } from '../helpers/fixtures.js';
 
 /** Spec example bodies (Azure/azure-rest-api-specs, via ../shared/fixtures/arm) per resource type. */
 const FIXTURES: Record<string, string> = {
   [STORAGE_ACCOUNT]: 'fixtures/arm/storage/storageAccounts.get.json',
   [BLOB_CONTAINER]: 'fixtures/arm/storage/blobContainers.get.json',
+  [BLOB_SERVICE]: 'fixtures/arm/storage/blobServices.get.json',
   [ROLE_ASSIGNMENT]: 'fixtures/arm/authorization/roleAssignments.get.json',
 };
 
-/** The most non-compliant snapshot of each type we can describe: every remediator must find something. */
-const WORST: Record<string, ResourceSnapshot> = {
-  [STORAGE_ACCOUNT]: account({ allowBlobPublicAccess: true, enableHttpsTrafficOnly: false, minimumTlsVersion: 'TLS1_0' }),
-  [BLOB_CONTAINER]: container({ publicAccess: 'Container' }),
-  [ROLE_ASSIGNMENT]: roleAssignment({ roleDefinitionId: OWNER, description: 'expires=2026-01-01', createdOn: new Date('2025-01-01T00:00:00Z') }, 'deleted'),
+/**
+ * The most non-compliant snapshots of each type we can describe: every remediator must find
+ * something in the first, and between them they exercise every kind of change it plans.
+ */
+const WORST: Record<string, readonly [ResourceSnapshot, ...ResourceSnapshot[]]> = {
+  [STORAGE_ACCOUNT]: [account({ allowBlobPublicAccess: true, enableHttpsTrafficOnly: false, minimumTlsVersion: 'TLS1_0' })],
+  [BLOB_CONTAINER]: [
+    // An audit-log container: public, and without a retention policy...
+    container({ publicAccess: 'Container', hasImmutabilityPolicy: false }, 'insights-activity-logs'),
+    // ...and one whose locked policy is too short (extend only).
+    container({ publicAccess: 'Blob', hasImmutabilityPolicy: true, immutabilityPolicy: { etag: '"8d9f0c0a1b2c3d4"', state: 'Locked', immutabilityPeriodSinceCreationInDays: 365 } }, 'insights-logs-auditevent'),
+  ],
+  [BLOB_SERVICE]: [blobService({ deleteRetentionPolicy: { enabled: false }, containerDeleteRetentionPolicy: { enabled: true, days: 1, allowPermanentDelete: true }, isVersioningEnabled: false })],
+  [ROLE_ASSIGNMENT]: [roleAssignment({ roleDefinitionId: OWNER, description: 'expires=2026-01-01', createdOn: new Date('2025-01-01T00:00:00Z') }, 'deleted')],
 };
 
-function armActionOf(change: { method: string; resourceId: string }): string {
+function armActionOf(change: { method: string; resourceId: string; operation: string }): string {
   const type = parseResourceId(change.resourceId).resourceType;
+  // POST is an action named by the operation's verb (`immutabilityPolicies.extend` → `.../extend/action`).
+  if (change.method === 'POST') return `${type}/${change.operation.split('.').at(-1) ?? ''}/action`;
   return `${type}/${change.method === 'DELETE' ? 'delete' : 'write'}`;
 }
 
@@ -62,21 +74,24 @@ describe('remediator registry contract', () => {
     it('declares exactly the ARM actions its plans emit, and its findings cite its own controls', () => {
       const emitted = new Set<string>();
       for (const type of remediator.resourceTypes) {
-        const snapshot = WORST[type]!;
-        const findings = remediator.evaluate(snapshot, CTX);
-        expect(findings.length, `${type} worst case`).toBeGreaterThan(0);
-        for (const f of findings) for (const c of f.controls) expect(remediator.controls).toContain(c);
-        for (const change of remediator.plan(snapshot, findings)) emitted.add(armActionOf(change));
+        const [first, ...others] = WORST[type]!;
+        expect(remediator.evaluate(first, CTX).length, `${type} worst case`).toBeGreaterThan(0);
+        for (const snapshot of [first, ...others]) {
+          const findings = remediator.evaluate(snapshot, CTX);
+          for (const f of findings) for (const c of f.controls) expect(remediator.controls).toContain(c);
+          for (const change of remediator.plan(snapshot, findings)) emitted.add(armActionOf(change));
+        }
       }
       expect([...emitted].sort()).toEqual([...remediator.armActions].sort());
     });
 
-    it('is idempotent on its worst case: plan(applied(plan(x))) is []', () => {
+    it('is idempotent on its worst cases: plan(applied(plan(x))) is []', () => {
       for (const type of remediator.resourceTypes) {
-        const snapshot = WORST[type]!;
-        const fixed = applied(snapshot, remediator.plan(snapshot, remediator.evaluate(snapshot, CTX)));
-        // A deleted resource has nothing left to plan for.
-        if (fixed !== undefined) expect(remediator.plan(fixed, remediator.evaluate(fixed, CTX))).toEqual([]);
+        for (const snapshot of WORST[type]!) {
+          const fixed = applied(snapshot, remediator.plan(snapshot, remediator.evaluate(snapshot, CTX)));
+          // A deleted resource has nothing left to plan for.
+          if (fixed !== undefined) expect(remediator.plan(fixed, remediator.evaluate(fixed, CTX))).toEqual([]);
+        }
       }
     });
   });

@@ -1,0 +1,123 @@
+/**
+ * Microsoft.Authorization through `@azure/arm-authorization`: role assignments, with what the
+ * remediator must know around each one — does its principal still exist (Microsoft Graph), did
+ * PIM make it, and is it the last Owner of its scope.
+ */
+import type { AuthorizationManagementClient, RoleAssignment } from '@azure/arm-authorization';
+import type { Change } from '../../remediator.js';
+import type { DirectoryLookup } from '../directory.js';
+import { lookup, pimScheduleOf, pimSchedulesIn } from '../pim.js';
+import { parseResourceId, type ArmResourceId } from '../resourceId.js';
+import { ROLE_ASSIGNMENT } from '../resourceTypes.js';
+import { OWNER_ROLE_ID, roleGuid } from '../roles.js';
+import type { ResourceSnapshot } from '../snapshot.js';
+import type { AppliedChange, CallOptions, ClientSettings, ResourceFamily } from './family.js';
+
+/** What @azure/arm-authorization 9 sends for role assignments (the current stable version). */
+export const ROLE_ASSIGNMENTS_API_VERSION = '2022-04-01';
+
+export class AuthorizationFamily implements ResourceFamily {
+  readonly types = [ROLE_ASSIGNMENT];
+  readonly operationPrefixes = ['roleAssignments'];
+  private readonly clients = new Map<string, Promise<AuthorizationManagementClient>>();
+
+  constructor(
+    private readonly settings: ClientSettings,
+    private readonly directory: DirectoryLookup,
+  ) {}
+
+  async read(id: ArmResourceId, options: CallOptions): Promise<ResourceSnapshot> {
+    const authorization = await this.client(id.subscriptionId);
+    const resource = await authorization.roleAssignments.getById(id.id, options);
+    // Three independent questions about the assignment, asked at once.
+    const [principal, pim, otherOwnersAtScope] = await Promise.all([
+      resource.principalId === undefined ? ('unknown' as const) : this.directory.status(resource.principalId, options.abortSignal),
+      pimScheduleOf(authorization, resource, options),
+      otherOwners(authorization, id, resource, options),
+    ]);
+    return { type: ROLE_ASSIGNMENT, id, resource, principal, pim, ...(otherOwnersAtScope === undefined ? {} : { otherOwnersAtScope }) };
+  }
+
+  async apply(change: Change, options: CallOptions): Promise<AppliedChange> {
+    const id = parseResourceId(change.resourceId);
+    const authorization = await this.client(id.subscriptionId);
+    switch (change.operation) {
+      case 'roleAssignments.deleteById':
+        await authorization.roleAssignments.deleteById(id.id, options);
+        return { apiVersion: ROLE_ASSIGNMENTS_API_VERSION, deleted: true };
+      case 'roleAssignments.create': {
+        const scope = id.parent?.id ?? `/subscriptions/${id.subscriptionId}`;
+        const resource = await authorization.roleAssignments.create(scope, id.name, change.body, options);
+        return { apiVersion: ROLE_ASSIGNMENTS_API_VERSION, after: { type: ROLE_ASSIGNMENT, id, resource, principal: 'unknown' } };
+      }
+      default:
+        throw new Error(`no authorization writer for ${change.operation}`);
+    }
+  }
+
+  async *list(subscriptionId: string, options: CallOptions): AsyncIterable<ResourceSnapshot> {
+    const authorization = await this.client(subscriptionId);
+    const assignments: RoleAssignment[] = [];
+    for await (const assignment of authorization.roleAssignments.listForSubscription(options)) {
+      // The listing includes grants inherited from management groups and the root: those are
+      // the management group's to govern (and to revoke, with rights there), not this subscription's.
+      if (inSubscription(assignment.id, subscriptionId)) assignments.push(assignment);
+    }
+    const [statuses, pim] = await Promise.all([
+      this.directory.statuses([...new Set(assignments.map((a) => a.principalId).filter((p): p is string => p !== undefined))], options.abortSignal),
+      pimSchedulesIn(authorization, subscriptionId, options),
+    ]);
+    const ownersByScope = new Map<string, number>();
+    for (const a of assignments) {
+      if (roleGuid(a.roleDefinitionId) === OWNER_ROLE_ID && a.scope !== undefined) ownersByScope.set(a.scope.toLowerCase(), (ownersByScope.get(a.scope.toLowerCase()) ?? 0) + 1);
+    }
+    for (const resource of assignments) {
+      if (resource.id === undefined) continue;
+      const owners = roleGuid(resource.roleDefinitionId) === OWNER_ROLE_ID && resource.scope !== undefined ? ownersByScope.get(resource.scope.toLowerCase()) : undefined;
+      yield {
+        type: ROLE_ASSIGNMENT,
+        id: parseResourceId(resource.id),
+        resource,
+        principal: statuses.get((resource.principalId ?? '').toLowerCase()) ?? 'unknown',
+        pim: lookup(pim, resource.id),
+        ...(owners === undefined ? {} : { otherOwnersAtScope: owners - 1 }),
+      };
+    }
+  }
+
+  apiVersionOf(): string {
+    return ROLE_ASSIGNMENTS_API_VERSION;
+  }
+
+  /** Loaded on first use: most events never concern a role assignment, and cold start pays for every import. */
+  private client(subscriptionId: string): Promise<AuthorizationManagementClient> {
+    let client = this.clients.get(subscriptionId);
+    if (client === undefined) {
+      client = import('@azure/arm-authorization').then(
+        ({ AuthorizationManagementClient: Client }) =>
+          new Client(this.settings.credential, subscriptionId, {
+            ...(this.settings.endpoint === undefined ? {} : { endpoint: this.settings.endpoint }),
+            ...(this.settings.ca === undefined ? {} : { tlsOptions: { ca: this.settings.ca } }),
+            retryOptions: { maxRetries: this.settings.maxRetries, maxRetryDelayInMs: 10_000 },
+          }),
+      );
+      this.clients.set(subscriptionId, client);
+    }
+    return client;
+  }
+}
+
+/** Revoking the last Owner would lock everyone out of the scope: count the others first. Undefined: not an Owner. */
+async function otherOwners(authorization: AuthorizationManagementClient, id: ArmResourceId, resource: RoleAssignment, options: CallOptions): Promise<number | undefined> {
+  const scope = resource.scope;
+  if (roleGuid(resource.roleDefinitionId) !== OWNER_ROLE_ID || scope === undefined) return undefined;
+  let others = 0;
+  for await (const other of authorization.roleAssignments.listForScope(scope, { ...options, filter: 'atScope()' })) {
+    if (other.id?.toLowerCase() !== id.key && roleGuid(other.roleDefinitionId) === OWNER_ROLE_ID && other.scope?.toLowerCase() === scope.toLowerCase()) others += 1;
+  }
+  return others;
+}
+
+function inSubscription(id: string | undefined, subscriptionId: string): boolean {
+  return id !== undefined && id.toLowerCase().startsWith(`/subscriptions/${subscriptionId.toLowerCase()}/`);
+}

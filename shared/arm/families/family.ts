@@ -1,0 +1,60 @@
+import type { TokenCredential } from '@azure/core-auth';
+import type { Change } from '../../remediator.js';
+import type { ArmResourceId } from '../resourceId.js';
+import type { ResourceSnapshot } from '../snapshot.js';
+
+export interface AppliedChange {
+  apiVersion: string;
+  /** The resource as ARM returned it from the write; undefined when the response cannot tell. */
+  after?: ResourceSnapshot;
+  /** ARM acknowledged a DELETE: there is nothing left to re-read. */
+  deleted?: boolean;
+}
+
+export type CallOptions = { abortSignal?: AbortSignal };
+
+/** How the SDK clients of a family reach ARM: the gateway's connection, shared by all families. */
+export interface ClientSettings {
+  credential: TokenCredential;
+  endpoint?: string;
+  ca?: string;
+  maxRetries: number;
+}
+
+/**
+ * The resource types of one Azure service (one SDK client per subscription), behind the
+ * gateway: read a live resource, apply a planned change, list a subscription for the sweep.
+ * Errors are raw SDK errors; the gateway classifies them.
+ */
+export interface ResourceFamily {
+  /** ARM types it reads (compared case-insensitively). */
+  readonly types: readonly string[];
+  /** Change operations it applies: `<prefix>.<verb>`, by prefix. */
+  readonly operationPrefixes: readonly string[];
+  read(id: ArmResourceId, options: CallOptions): Promise<ResourceSnapshot>;
+  apply(change: Change, options: CallOptions): Promise<AppliedChange>;
+  /** Every resource of its types in a subscription, through list APIs with paging. */
+  list(subscriptionId: string, options: CallOptions): AsyncIterable<ResourceSnapshot>;
+  apiVersionOf(change: Change): string;
+}
+
+export function requireResourceGroup(id: ArmResourceId): string {
+  if (id.resourceGroup === undefined) throw new Error(`resource id has no resource group: ${id.id}`);
+  return id.resourceGroup;
+}
+
+/** Per-subscription SDK clients, created once and kept for the process. */
+export class ClientCache<C> {
+  private readonly clients = new Map<string, C>();
+
+  constructor(private readonly create: (subscriptionId: string) => C) {}
+
+  for(subscriptionId: string): C {
+    let client = this.clients.get(subscriptionId);
+    if (client === undefined) {
+      client = this.create(subscriptionId);
+      this.clients.set(subscriptionId, client);
+    }
+    return client;
+  }
+}
