@@ -15,6 +15,7 @@ export const REMEDIATORS: readonly Remediator<ResourceSnapshot>[] = [
   storageSecureTransfer,
   storageDataProtection,
   auditRetention,
+  // (more remediators: insert above this line)
   expiredRoleAssignments,
 ];
 

@@ -100,6 +100,7 @@ const configFile = z
           })
           .strict()
           .prefault({}),
+        // (more policy sections: insert above this line)
       })
       .strict()
       .prefault({}),
@@ -170,6 +171,7 @@ export function buildConfig(json: unknown, env: NodeJS.ProcessEnv = process.env)
         days: parsed.data.policy.auditRetention.days,
         containers: [...new Set([...DEFAULT_AUDIT_CONTAINERS, ...auditContainerOfService(env), ...parsed.data.policy.auditRetention.containers])],
       },
+      // (more policy sections: insert above this line)
     },
     arm: parsed.data.arm,
     concurrency: parsed.data.concurrency,

@@ -34,6 +34,7 @@ export interface Policy {
     /** Container names holding audit logs; `prefix*` matches by prefix. */
     containers: readonly string[];
   };
+  // (more policy sections: insert above this line)
 }
 
 export interface EvalContext {
@@ -99,6 +100,7 @@ export type Change =
       ifMatch: string;
       target: 'immutabilityPolicy';
     }
+  // (more Change variants: insert above this line)
   | {
       /** Revocation: the audit keeps the assignment's full snapshot so `restore` can re-create it. */
       operation: 'roleAssignments.deleteById';

@@ -52,7 +52,11 @@ export class SdkArmGateway implements ArmGateway {
       ...(connection.endpoint === undefined ? {} : { endpoint: connection.endpoint }),
       ...(connection.ca === undefined ? {} : { ca: connection.ca }),
     };
-    this.families = [new StorageFamily(settings), new AuthorizationFamily(settings, new GraphDirectory(connection.credential, connection.graphEndpoint, connection.ca))];
+    this.families = [
+      new StorageFamily(settings),
+      new AuthorizationFamily(settings, new GraphDirectory(connection.credential, connection.graphEndpoint, connection.ca)),
+      // (more families: insert above this line)
+    ];
   }
 
   canRead(id: ArmResourceId): boolean {

@@ -6,6 +6,10 @@ export const BLOB_SERVICE = 'Microsoft.Storage/storageAccounts/blobServices';
 export const BLOB_CONTAINER = 'Microsoft.Storage/storageAccounts/blobServices/containers';
 export const IMMUTABILITY_POLICY = 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies';
 export const ROLE_ASSIGNMENT = 'Microsoft.Authorization/roleAssignments';
+export const KEY_VAULT = 'Microsoft.KeyVault/vaults';
+export const LOG_WORKSPACE = 'Microsoft.OperationalInsights/workspaces';
+export const LOG_TABLE = 'Microsoft.OperationalInsights/workspaces/tables';
+export const DIAGNOSTIC_SETTING = 'Microsoft.Insights/diagnosticSettings';
 
 export type SupportedResourceType = typeof STORAGE_ACCOUNT | typeof BLOB_SERVICE | typeof BLOB_CONTAINER | typeof ROLE_ASSIGNMENT;
 

@@ -24,6 +24,7 @@ export const CTX: EvalContext = {
     },
     dataProtection: { blobSoftDeleteDays: 7, containerSoftDeleteDays: 7, versioning: true },
     auditRetention: { days: 2190, containers: ['insights-activity-logs', 'insights-logs-*', 'hipaa-audit'] },
+    // (more policy sections: insert above this line)
   },
 };
 

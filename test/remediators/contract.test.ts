@@ -19,6 +19,7 @@ const FIXTURES: Record<string, string> = {
   [STORAGE_ACCOUNT]: 'fixtures/arm/storage/storageAccounts.get.json',
   [BLOB_CONTAINER]: 'fixtures/arm/storage/blobContainers.get.json',
   [BLOB_SERVICE]: 'fixtures/arm/storage/blobServices.get.json',
+  // (more fixtures: insert above this line)
   [ROLE_ASSIGNMENT]: 'fixtures/arm/authorization/roleAssignments.get.json',
 };
 
@@ -35,6 +36,7 @@ const WORST: Record<string, readonly [ResourceSnapshot, ...ResourceSnapshot[]]> 
     container({ publicAccess: 'Blob', hasImmutabilityPolicy: true, immutabilityPolicy: { etag: '"8d9f0c0a1b2c3d4"', state: 'Locked', immutabilityPeriodSinceCreationInDays: 365 } }, 'insights-logs-auditevent'),
   ],
   [BLOB_SERVICE]: [blobService({ deleteRetentionPolicy: { enabled: false }, containerDeleteRetentionPolicy: { enabled: true, days: 1, allowPermanentDelete: true }, isVersioningEnabled: false })],
+  // (more worst cases: insert above this line)
   [ROLE_ASSIGNMENT]: [roleAssignment({ roleDefinitionId: OWNER, description: 'expires=2026-01-01', createdOn: new Date('2025-01-01T00:00:00Z') }, 'deleted')],
 };
 
