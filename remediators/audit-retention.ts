@@ -77,7 +77,12 @@ export const auditRetention: Remediator<Snapshot> = {
     const etag = policy?.etag;
     if (policy?.state === 'Locked') {
       // A locked policy without an etag cannot be extended safely: leave it to the alert.
-      return etag === undefined ? [] : [{ operation: 'immutabilityPolicies.extend', method: 'POST', resourceId, body: { immutabilityPeriodSinceCreationInDays: target }, ifMatch: etag, target: 'immutabilityPolicy' }];
+      if (etag === undefined) return [];
+      const unchanged = {
+        ...(policy.allowProtectedAppendWrites === undefined ? {} : { allowProtectedAppendWrites: policy.allowProtectedAppendWrites }),
+        ...(policy.allowProtectedAppendWritesAll === undefined ? {} : { allowProtectedAppendWritesAll: policy.allowProtectedAppendWritesAll }),
+      };
+      return [{ operation: 'immutabilityPolicies.extend', method: 'POST', resourceId, body: { immutabilityPeriodSinceCreationInDays: target, ...unchanged }, ifMatch: etag, target: 'immutabilityPolicy' }];
     }
     const appendWrites = policy?.allowProtectedAppendWritesAll === true ? { allowProtectedAppendWritesAll: true } : { allowProtectedAppendWrites: policy?.allowProtectedAppendWrites ?? true };
     return [

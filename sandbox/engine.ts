@@ -97,6 +97,22 @@ export class ArmEngine {
     private readonly options: EngineOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.showLoadedChildren();
+  }
+
+  /** A loaded state shows each stored child on its parent as ARM would, without rewriting what it already shows. */
+  private showLoadedChildren(): void {
+    for (const provider of this.providers) {
+      for (const definition of provider.resourceTypes) {
+        const show = definition.showOnLoadedParent;
+        if (show === undefined) continue;
+        for (const child of this.store.ofType(definition.type)) {
+          const parent = this.store.get(child.id.split('/').slice(0, -2).join('/'));
+          const shown = parent === undefined ? undefined : show(parent, child);
+          if (shown !== undefined) this.store.put(shown);
+        }
+      }
+    }
   }
 
   /** Serves one request; throws ArmError for every answer ARM gives as an error. */

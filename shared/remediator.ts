@@ -96,7 +96,8 @@ export type Change =
       operation: 'immutabilityPolicies.extend';
       method: 'POST';
       resourceId: string;
-      body: { immutabilityPeriodSinceCreationInDays: number };
+      /** The append-write flags cannot change on extend: they are sent as they are. */
+      body: { immutabilityPeriodSinceCreationInDays: number; allowProtectedAppendWrites?: boolean; allowProtectedAppendWritesAll?: boolean };
       ifMatch: string;
       target: 'immutabilityPolicy';
     }

@@ -240,4 +240,8 @@ export const immutabilityPolicies: ResourceTypeDefinition = {
   },
   actions: [lock, extend],
   updateParent: showOnContainer,
+  showOnLoadedParent(container, policy) {
+    if (propertiesOf(container).hasImmutabilityPolicy === true) return undefined;
+    return { ...container, properties: { ...container.properties, hasImmutabilityPolicy: true, immutabilityPolicy: { etag: policy.etag, properties: shownProperties(policy), updateHistory: [] } } };
+  },
 };

@@ -138,6 +138,11 @@ export interface ResourceTypeDefinition {
    */
   readonly updateParent?: (parent: ArmResource, change: ChildChange) => ArmResource;
   /**
+   * For a type its parent shows (`updateParent`): the parent as a loaded state should show a
+   * stored child it does not show yet (a state file may list a policy only as its own entry).
+   */
+  readonly showOnLoadedParent?: (parent: ArmResource, child: ArmResource) => ArmResource | undefined;
+  /**
    * Extension types listed at a scope (role assignments): which stored resources a listing at
    * `scope` returns for its `$filter` (undefined: none given). Throws an `ArmError` for a filter
    * the service refuses. Without it a listing returns what sits at or below the scope, and a
