@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { healthcareSubscription, type SandboxChange } from '../sandbox/index.js';
+import { HEALTHCARE_AUDIT_WORKSPACE_ID, healthcareSubscription, type SandboxChange } from '../sandbox/index.js';
 import { createRuntime, resolveHome } from '../shared/composition.js';
 import { loadConfig } from '../shared/config.js';
 import { createLogger } from '../shared/log.js';
@@ -93,12 +93,15 @@ export async function serveCommand(args: string[]): Promise<number> {
   const state = values.sandbox === undefined ? healthcareSubscription() : await readStateFile(values.sandbox);
   const session = await openSandbox(state);
   const selfIds = new Set([...config.selfIds, SANDBOX_SERVICE_IDENTITY.objectId, SANDBOX_SERVICE_IDENTITY.appId]);
+  // The seeded subscription has its audit workspace: diagnostic settings are restored to it unless the config names another.
+  const seededWorkspace = values.sandbox === undefined && config.policy.diagnosticSettings.workspaceId === undefined;
+  const policy = seededWorkspace ? { ...config.policy, diagnosticSettings: { ...config.policy.diagnosticSettings, workspaceId: HEALTHCARE_AUDIT_WORKSPACE_ID } } : config.policy;
   // Alerts go where the config says, and to the sandbox's own Event Grid topic through the real publisher.
   const alertSinks = [
     ...configuredSinks(config.alerts.sinks, { env: process.env, log, credential: () => session.connection.credential, ca: session.sandbox.ca }),
     new EventGridSink({ name: 'sandbox-topic', minSeverity: 'low', endpoint: session.sandbox.topicEndpoint, credential: new AzureKeyCredential(session.sandbox.topicKey), ca: session.sandbox.ca }),
   ];
-  const runtime = await createRuntime({ home, config: { ...config, selfIds }, arm: session.connection, log, subscriptions: session.subscriptions, onResult, alertSinks });
+  const runtime = await createRuntime({ home, config: { ...config, selfIds, policy }, arm: session.connection, log, subscriptions: session.subscriptions, onResult, alertSinks });
   session.sandbox.topic.onReceive(({ event }) => {
     const data = (event as { data?: AlertMessage }).data;
     if (data?.schema === 'hipaa-remediator.alert/1') print(`alert    ${formatAlert(data)}  → Event Grid topic`);

@@ -1,7 +1,10 @@
 import type { Remediator } from '../shared/remediator.js';
 import type { ResourceSnapshot } from '../shared/arm/snapshot.js';
 import { auditRetention } from './audit-retention.js';
+import { diagnosticSettings } from './diagnostic-settings.js';
 import { expiredRoleAssignments } from './expired-role-assignments.js';
+import { keyVaultProtection } from './key-vault-protection.js';
+import { logRetention } from './log-retention.js';
 import { storagePublicAccess } from './storage-public-access.js';
 import { storageDataProtection } from './storage-data-protection.js';
 import { storageSecureTransfer } from './storage-secure-transfer.js';
@@ -15,6 +18,9 @@ export const REMEDIATORS: readonly Remediator<ResourceSnapshot>[] = [
   storageSecureTransfer,
   storageDataProtection,
   auditRetention,
+  logRetention,
+  diagnosticSettings,
+  keyVaultProtection,
   // (more remediators: insert above this line)
   expiredRoleAssignments,
 ];

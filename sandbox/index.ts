@@ -23,7 +23,7 @@ export type {
 export type { ArmEvent, ArmEventData, EventGridEvent } from './armEvents.js';
 export { ARM_THROTTLE_LIMITS } from './throttle.js';
 export type { BucketLimit, ThrottleLimits } from './throttle.js';
-export { HEALTHCARE_SUBSCRIPTION_ID, healthcareSubscription } from './seed.js';
+export { HEALTHCARE_AUDIT_WORKSPACE_ID, HEALTHCARE_SUBSCRIPTION_ID, healthcareSubscription } from './seed.js';
 export { STORAGE_API_VERSIONS } from './providers/storage.js';
 export { AUTHORIZATION_API_VERSIONS, BUILT_IN_ROLE_IDS } from './providers/authorization.js';
 export { KEY_VAULT_ARM_API_VERSIONS } from './providers/keyVault.js';

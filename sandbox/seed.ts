@@ -1,3 +1,4 @@
+import { SANDBOX_TENANT_ID } from './credential.js';
 import type { ArmResource, SandboxState } from './state.js';
 
 /** The subscription of the demo state. */
@@ -214,6 +215,55 @@ function roleAssignment(name: string, role: string, principalId: string, created
   };
 }
 
+/**
+ * A container's time-based retention policy as its own entry (the sandbox shows it on the
+ * container): an unlocked one someone set to a year, short of the six years audit logs need.
+ */
+function immutabilityPolicy(account: AccountSeed, containerName: string, days: number, etag: string): ArmResource {
+  return {
+    id: `${accountId(account)}/blobServices/default/containers/${containerName}/immutabilityPolicies/default`,
+    name: 'default',
+    type: 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies',
+    etag,
+    properties: { immutabilityPeriodSinceCreationInDays: days, state: 'Unlocked', allowProtectedAppendWrites: true },
+  };
+}
+
+/** The Log Analytics workspace the diagnostic settings send to, on the 30-day default retention. */
+export const HEALTHCARE_AUDIT_WORKSPACE_ID = `${SUBSCRIPTION}/resourceGroups/rg-shared-logs/providers/Microsoft.OperationalInsights/workspaces/law-hipaa-audit`;
+
+const AUDIT_WORKSPACE: ArmResource = {
+  id: HEALTHCARE_AUDIT_WORKSPACE_ID,
+  name: 'law-hipaa-audit',
+  type: 'Microsoft.OperationalInsights/workspaces',
+  location: 'eastus2',
+  tags: { department: 'security', environment: 'production' },
+  properties: { customerId: '3f6b2c1d-8e9a-4b7c-9d0e-1f2a3b4c5d6e', provisioningState: 'Succeeded', sku: { name: 'PerGB2018' }, retentionInDays: 30, publicNetworkAccessForQuery: 'Enabled', publicNetworkAccessForIngestion: 'Enabled' },
+};
+
+/**
+ * The clinical apps' Key Vault (customer-managed keys for the EHR): RBAC mode and soft delete,
+ * but purge protection was never turned on, and it is open to the internet.
+ */
+const CLINICAL_VAULT: ArmResource = {
+  id: `${SUBSCRIPTION}/resourceGroups/rg-clinical/providers/Microsoft.KeyVault/vaults/kv-clinical-cmk`,
+  name: 'kv-clinical-cmk',
+  type: 'Microsoft.KeyVault/vaults',
+  location: 'eastus2',
+  tags: { 'data-classification': 'phi', department: 'clinical', environment: 'production' },
+  properties: {
+    sku: { family: 'A', name: 'standard' },
+    tenantId: SANDBOX_TENANT_ID,
+    accessPolicies: [],
+    enableRbacAuthorization: true,
+    enableSoftDelete: true,
+    softDeleteRetentionInDays: 90,
+    vaultUri: 'https://kv-clinical-cmk.vault.azure.net',
+    provisioningState: 'Succeeded',
+    publicNetworkAccess: 'Enabled',
+  },
+};
+
 /** PIM's record of a time-bound assignment it made (shape of the 2020-10-01 spec example): PIM removes it at `end`. */
 function pimScheduleInstance(name: string, assignment: ArmResource, start: string, end: string): ArmResource {
   const properties = assignment.properties ?? {};
@@ -280,6 +330,9 @@ export function healthcareSubscription(): SandboxState {
       blobService(AUDIT_LOGS, { deleteRetentionDays: 365, containerDeleteRetentionDays: 365, versioning: true }, '"0x8DD2A4C3B1F0E06"'),
       container(AUDIT_LOGS, { name: 'insights-activity-logs', publicAccess: 'None', etag: '"0x8DD2A4C3B1F0E61"', lastModifiedTime: '2025-03-14T09:30:00.0000000Z' }),
       container(AUDIT_LOGS, { name: 'hipaa-audit', publicAccess: 'None', etag: '"0x8DD2A4C3B1F0E62"', lastModifiedTime: '2025-03-14T09:31:00.0000000Z' }),
+      immutabilityPolicy(AUDIT_LOGS, 'insights-activity-logs', 365, '"8dd2a4c3b1f0e63"'),
+      AUDIT_WORKSPACE,
+      CLINICAL_VAULT,
 
       // Access: a current admin, an external auditor whose access ran out, and an engineer who
       // left a year ago and still holds Owner — the failure HIPAA termination procedures exist for.

@@ -69,7 +69,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(options.modeCacheTtlMs === undefined ? {} : { ttlMs: options.modeCacheTtlMs }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
-  const arm = new SdkArmGateway({ ...options.arm, maxRetries: options.arm.maxRetries ?? options.config.arm.maxRetries });
+  const arm = new SdkArmGateway({ ...options.arm, maxRetries: options.arm.maxRetries ?? options.config.arm.maxRetries }, { auditTables: options.config.policy.logRetention.tables });
   const alertStore = options.alertStore ?? FileAlertStore.inHome(options.home);
   const alerts = new AlertService({
     store: alertStore,

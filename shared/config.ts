@@ -5,9 +5,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { tryParseResourceId } from './arm/resourceId.js';
+import { BLOB_SERVICE, KEY_VAULT, LOG_WORKSPACE } from './arm/resourceTypes.js';
 import { OWNER_ROLE_ID, RBAC_ADMINISTRATOR_ROLE_ID, USER_ACCESS_ADMINISTRATOR_ROLE_ID } from './arm/roles.js';
 import { isControlId } from './controls.js';
 import { normalizeGuid } from './events.js';
+import { keyVaultPolicySchema } from './keyVaultPolicy.js';
 import type { Policy } from './remediator.js';
 
 const mode = z.enum(['off', 'alert', 'remediate']);
@@ -62,6 +65,21 @@ const alertsSchema = z
 
 export type AlertSinkConfig = z.infer<typeof alertSinkSchema>;
 
+/** Log Analytics tables that hold who-did-what evidence: activity, resource audit and sign-in logs. */
+export const DEFAULT_AUDIT_TABLES = ['AzureActivity', 'AzureDiagnostics', 'StorageBlobLogs', 'AZKVAuditLogs', 'AuditLogs', 'SigninLogs'] as const;
+
+/** Category (or category group) names as Azure Monitor spells them (`StorageRead`, `AuditEvent`, `allLogs`). */
+const logName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,127}$/, 'a log category name');
+
+/** What a monitored type's diagnostic setting must send; at least one category or group. */
+function requiredLogs(categories: readonly string[]) {
+  return z
+    .object({ categories: z.array(logName).max(100).default([...categories]), categoryGroups: z.array(logName).max(20).default([]) })
+    .strict()
+    .refine((logs) => logs.categories.length + logs.categoryGroups.length > 0, 'name at least one log category or category group')
+    .prefault({});
+}
+
 const configFile = z
   .object({
     /** Object ids and app ids of the service's own identity: its changes are ignored (no loops). */
@@ -100,7 +118,35 @@ const configFile = z
           })
           .strict()
           .prefault({}),
-        // (more policy sections: insert above this line)
+        logRetention: z
+          .object({
+            workspaceRetentionDays: z.number().int().min(30).max(730).default(90),
+            // Six years (164.316(b)(2)(i)); Log Analytics takes whole years past 730 days, so 2190 becomes 2191.
+            tableTotalRetentionDays: z.number().int().min(4).max(4383).default(2190),
+            tables: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/)).default([...DEFAULT_AUDIT_TABLES]),
+          })
+          .strict()
+          .prefault({}),
+        diagnosticSettings: z
+          .object({
+            /** The diagnostic setting every monitored resource must have (restored when deleted or changed). */
+            name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,259}$/, 'letters, digits, `_`, `.` and `-`').default('hipaa-audit'),
+            /** ARM id of the Log Analytics workspace audit logs go to (or HIPAA_REMEDIATOR_LOG_WORKSPACE_ID); none: alert, never guess. */
+            workspaceId: z.string().max(1024).optional(),
+            /** Per monitored type: the log categories (and category groups) its setting must send. */
+            logs: z
+              .object({
+                [BLOB_SERVICE]: requiredLogs(['StorageRead', 'StorageWrite', 'StorageDelete']),
+                [KEY_VAULT]: requiredLogs(['AuditEvent']),
+              })
+              .strict()
+              .prefault({}),
+          })
+          .strict()
+          .prefault({}),
+        /** Vault recoverability, network exposure, key rotation (shared/keyVaultPolicy.ts has the rules). */
+        keyVault: keyVaultPolicySchema,
+        // (schema) more policy sections: insert above this line
       })
       .strict()
       .prefault({}),
@@ -171,7 +217,14 @@ export function buildConfig(json: unknown, env: NodeJS.ProcessEnv = process.env)
         days: parsed.data.policy.auditRetention.days,
         containers: [...new Set([...DEFAULT_AUDIT_CONTAINERS, ...auditContainerOfService(env), ...parsed.data.policy.auditRetention.containers])],
       },
-      // (more policy sections: insert above this line)
+      logRetention: parsed.data.policy.logRetention,
+      diagnosticSettings: {
+        name: parsed.data.policy.diagnosticSettings.name,
+        workspaceId: auditWorkspaceId(parsed.data.policy.diagnosticSettings.workspaceId, env),
+        logs: parsed.data.policy.diagnosticSettings.logs,
+      },
+      keyVault: parsed.data.policy.keyVault,
+      // (build) more policy sections: insert above this line
     },
     arm: parsed.data.arm,
     concurrency: parsed.data.concurrency,
@@ -210,6 +263,27 @@ function auditContainerOfService(env: NodeJS.ProcessEnv): string[] {
   } catch {
     throw new ConfigError('HIPAA_REMEDIATOR_AUDIT_CONTAINER_URL is not a URL');
   }
+}
+
+/**
+ * The audit workspace of diagnostic settings, from the config file or HIPAA_REMEDIATOR_LOG_WORKSPACE_ID:
+ * a Log Analytics workspace id, or undefined when neither names one. Two different ones are refused.
+ */
+function auditWorkspaceId(fromFile: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const fromEnv = env['HIPAA_REMEDIATOR_LOG_WORKSPACE_ID']?.trim();
+  const check = (raw: string, where: string): string => {
+    const parsed = tryParseResourceId(raw);
+    if (!parsed.ok || parsed.value.resourceType.toLowerCase() !== LOG_WORKSPACE.toLowerCase()) {
+      throw new ConfigError(`${where} a Log Analytics workspace id (/subscriptions/<id>/resourceGroups/<rg>/providers/${LOG_WORKSPACE}/<name>)`);
+    }
+    return parsed.value.id;
+  };
+  const file = fromFile === undefined ? undefined : check(fromFile, 'invalid config at policy.diagnosticSettings.workspaceId: not');
+  const environment = fromEnv === undefined || fromEnv === '' ? undefined : check(fromEnv, 'HIPAA_REMEDIATOR_LOG_WORKSPACE_ID is not');
+  if (file !== undefined && environment !== undefined && file.toLowerCase() !== environment.toLowerCase()) {
+    throw new ConfigError('policy.diagnosticSettings.workspaceId and HIPAA_REMEDIATOR_LOG_WORKSPACE_ID name different workspaces');
+  }
+  return file ?? environment;
 }
 
 function checkedAlerts(alerts: z.infer<typeof alertsSchema>): ServiceConfig['alerts'] {

@@ -208,11 +208,8 @@ export class Pipeline {
       const result = await this.decideWithRetry(event, remediator, snapshot, signal, batch);
       results.push(result.result);
       snapshot = result.snapshot;
-      const { decision, auditSeq } = result.result;
-      if (decision === 'compliant' || decision === 'remediated') {
-        const reason = decision === 'compliant' ? 'compliant again' : `remediated by hipaa-remediator${auditSeq === null ? '' : ` (audit #${auditSeq})`}`;
-        await this.deps.alerter.resolve({ resourceId: event.resource.id, remediator: remediator.id, reason });
-      }
+      // A remediation settles its own alerts (remediate); a compliant verdict closes them here.
+      if (result.result.decision === 'compliant') await this.deps.alerter.resolve({ resourceId: event.resource.id, remediator: remediator.id, reason: 'compliant again' });
     }
     return results;
   }
@@ -327,8 +324,12 @@ export class Pipeline {
       lastSeq = (await this.appendOrFail({ ...auditFields(common), ...outcome, service: this.serviceIds })).seq;
     }
 
+    const fixed = `remediated by hipaa-remediator${lastSeq === null ? '' : ` (audit #${lastSeq})`}`;
     // A deletion ARM acknowledged is its own confirmation: there is nothing left to evaluate.
-    if (deleted) return { result: { ...common, decision: 'remediated', changes: applied, auditSeq: lastSeq }, snapshot: current };
+    if (deleted) {
+      await this.deps.alerter.resolve({ resourceId: event.resource.id, remediator: remediator.id, reason: fixed });
+      return { result: { ...common, decision: 'remediated', changes: applied, auditSeq: lastSeq }, snapshot: current };
+    }
     // Confirm from what ARM returned: the findings this remediator planned for must be gone
     // (those it reports for a person, such as an unlocked retention policy, stay by design).
     const after = remediator.evaluate(current, this.evalContext());
@@ -343,7 +344,9 @@ export class Pipeline {
     const result: ChangeResult = { ...common, decision: 'remediated', changes: applied, auditSeq: lastSeq };
     // What is fixed is fixed; what only a person can decide is raised to one now, not at the next sweep.
     const forPeople = after.filter((f) => f.remediable === false);
-    if (forPeople.length > 0) await this.raise({ ...result, ...citeFindings(remediator, forPeople), decision: 'alerted', changes: [], reason: 'remediated what could be; the rest needs a person' }, forPeople, event);
+    // The alert for what only a person can decide stays (or opens); the remediator's other alerts there close as fixed.
+    if (forPeople.length > 0) await this.raise({ ...result, ...citeFindings(remediator, forPeople), decision: 'alerted', changes: [], reason: 'remediated what could be; the rest needs a person' }, forPeople, event, fixed);
+    else await this.deps.alerter.resolve({ resourceId: event.resource.id, remediator: remediator.id, reason: fixed });
     return { result, snapshot: current };
   }
 
@@ -354,7 +357,7 @@ export class Pipeline {
   private async closeDanglingIntents(event: ResourceChangeEvent, snapshot: ResourceSnapshot): Promise<void> {
     const dangling = await this.audited(() => this.deps.audit.openIntents(event.resource.key, this.deps.config.arm.eventBudgetMs * 2));
     for (const intent of dangling) {
-      const change = intent.change as { body?: Record<string, unknown>; target?: string } | undefined;
+      const change = intent.change as { body?: Record<string, unknown>; target?: string; resourceId?: string } | undefined;
       const after = change?.body === undefined ? {} : valuesOf(snapshot, change);
       const inPlace = change?.body !== undefined && Object.entries(change.body).every(([k, v]) => JSON.stringify(after[k]) === JSON.stringify(v));
       await this.appendOrFail({
@@ -445,7 +448,7 @@ export class Pipeline {
   }
 
   /** Opens (or folds into) the alert for the result's control; the remediator's other controls on the resource are resolved. */
-  private async raise(result: ChangeResult, findings: readonly Finding[], event: ResourceChangeEvent): Promise<void> {
+  private async raise(result: ChangeResult, findings: readonly Finding[], event: ResourceChangeEvent, othersResolvedAs = 'no longer reported by the remediator'): Promise<void> {
     const remediator = result.remediator ?? 'unknown';
     const control = result.control ?? 'unknown';
     await this.deps.alerter.raise({
@@ -461,7 +464,7 @@ export class Pipeline {
       actor: event.caller,
       ...(result.auditSeq === null ? {} : { auditSeq: result.auditSeq }),
     });
-    await this.deps.alerter.resolve({ resourceId: event.resource.id, remediator, stillOpen: control, reason: 'no longer reported by the remediator' });
+    await this.deps.alerter.resolve({ resourceId: event.resource.id, remediator, stillOpen: control, reason: othersResolvedAs });
   }
 
   private view(change: Change): ChangeView {
@@ -473,6 +476,7 @@ export class Pipeline {
       body: change.body,
       ...('ifMatch' in change && change.ifMatch !== undefined ? { ifMatch: change.ifMatch } : {}),
       ...('target' in change ? { target: change.target } : {}),
+      ...('targetField' in change ? { targetField: change.targetField } : {}),
     };
   }
 }
@@ -482,21 +486,45 @@ export class Pipeline {
  * deletion keeps the whole resource (a role assignment: scope, role, principal, description,
  * condition, created on/by) so that `restore` can re-create exactly what was removed.
  */
-function valuesOf(snapshot: ResourceSnapshot, change: { body?: unknown; target?: string }): Record<string, unknown> {
+function valuesOf(snapshot: ResourceSnapshot, change: { body?: unknown; target?: string; targetField?: string; resourceId?: string }): Record<string, unknown> {
   if (change.body === undefined || change.body === null) return { ...snapshot.resource };
-  return pick(targetOf(snapshot, change), Object.keys(change.body as object));
+  return pickShaped(targetOf(snapshot, change), change.body as Record<string, unknown>);
 }
 
 /** The part of the judged resource a change writes: the resource itself, or a sub-resource read with it. */
-function targetOf(snapshot: ResourceSnapshot, change: { target?: string }): object {
+function targetOf(snapshot: ResourceSnapshot, change: { target?: string; targetField?: string; resourceId?: string }): object {
   if (change.target === undefined) return snapshot.resource;
+  // Sub-resources listed beside the resource (its diagnostic settings, a vault's keys): the one the change names.
+  const listed = (snapshot as unknown as Record<string, unknown>)[change.target];
+  if (Array.isArray(listed)) {
+    const name = change.resourceId?.split('/').at(-1)?.toLowerCase();
+    const found: unknown = listed.find((item: { name?: string } | null) => item?.name?.toLowerCase() === name);
+    const item = typeof found === 'object' && found !== null ? (found as Record<string, unknown>) : {};
+    const field = change.targetField === undefined ? item : item[change.targetField];
+    return typeof field === 'object' && field !== null ? field : {};
+  }
   const nested = (snapshot.resource as Record<string, unknown>)[change.target];
   return typeof nested === 'object' && nested !== null ? nested : {};
 }
 
-function pick(resource: object, keys: readonly string[]): Record<string, unknown> {
+/**
+ * The resource's values at the places the body writes, nested as the body is: a PATCH of
+ * `{ properties: { enableSoftDelete } }` records that one value, not the whole `properties`
+ * (which may hold access policies and network rules the change never touches).
+ */
+function pickShaped(resource: object, body: Record<string, unknown>): Record<string, unknown> {
   const values = resource as Record<string, unknown>;
-  return Object.fromEntries(keys.map((key) => [key, values[key] ?? null]));
+  return Object.fromEntries(
+    Object.entries(body).map(([key, written]) => {
+      const current = values[key];
+      const nested = isPlainRecord(written) && isPlainRecord(current);
+      return [key, nested ? pickShaped(current, written) : (current ?? null)];
+    }),
+  );
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
 /** Reserves a place under the cap for this resource; a resource already remediated in the batch stays in. */

@@ -3,6 +3,7 @@
  * snapshot: it never calls ARM, the audit store or the alerter. The pipeline does the I/O.
  */
 import type { RoleAssignmentCreateParameters } from '@azure/arm-authorization';
+import type { Table, WorkspacePatch } from '@azure/arm-operationalinsights';
 import type { BlobContainer, BlobServiceProperties, StorageAccountUpdateParameters } from '@azure/arm-storage';
 import type { ArmResourceId } from './arm/resourceId.js';
 import type { ResourceSnapshot } from './arm/snapshot.js';
@@ -33,6 +34,35 @@ export interface Policy {
     days: number;
     /** Container names holding audit logs; `prefix*` matches by prefix. */
     containers: readonly string[];
+  };
+  logRetention: {
+    /** Interactive retention of every workspace, days (Azure allows 30-730). */
+    workspaceRetentionDays: number;
+    /** Total retention (interactive + archive) of the audit tables, days. */
+    tableTotalRetentionDays: number;
+    /** Tables holding audit evidence (compared case-insensitively). */
+    tables: readonly string[];
+  };
+  diagnosticSettings: {
+    /** Name of the diagnostic setting every monitored resource must have. */
+    name: string;
+    /** ARM id of the Log Analytics workspace audit logs go to; undefined: none configured (alert, never guess). */
+    workspaceId: string | undefined;
+    /** Per monitored ARM type (resourceTypes.ts): the log categories and category groups it must send. */
+    logs: Readonly<Record<string, { categories: readonly string[]; categoryGroups: readonly string[] }>>;
+  };
+  keyVault: {
+    /** Set on keys without a rotation policy that rotates and expires (a Key Vault KeyRotationPolicy). */
+    rotation: {
+      expiresIn: string;
+      lifetimeActions: readonly { action: 'Rotate' | 'Notify'; timeAfterCreate?: string; timeBeforeExpiry?: string }[];
+    };
+    /** Enabling purge protection is irreversible: reported only, unless this is true. */
+    remediatePurgeProtection: boolean;
+    /** Report vaults whose data access is authorized by access policies instead of Azure RBAC. */
+    requireRbacAuthorization: boolean;
+    /** Minimum soft-delete retention in days (Key Vault: 7-90, fixed once set). */
+    softDeleteRetentionDays: number;
   };
   // (more policy sections: insert above this line)
 }
@@ -100,6 +130,55 @@ export type Change =
       body: { immutabilityPeriodSinceCreationInDays: number; allowProtectedAppendWrites?: boolean; allowProtectedAppendWritesAll?: boolean };
       ifMatch: string;
       target: 'immutabilityPolicy';
+    }
+  | {
+      /** Workspace retention (interactive, days): PATCH changes only what it names. */
+      operation: 'workspaces.update';
+      method: 'PATCH';
+      resourceId: string;
+      body: Pick<WorkspacePatch, 'retentionInDays'>;
+    }
+  | {
+      /** Table total retention (interactive + archive): PATCH changes only what it names. */
+      operation: 'tables.update';
+      method: 'PATCH';
+      resourceId: string;
+      body: Pick<Table, 'totalRetentionInDays'>;
+    }
+  | {
+      /**
+       * Create or replace a diagnostic setting (a PUT is the whole setting: what it leaves out is
+       * gone, so a restored setting carries the destinations and entries it keeps).
+       */
+      operation: 'diagnosticSettings.createOrUpdate';
+      method: 'PUT';
+      /** `<monitored resource id>/providers/Microsoft.Insights/diagnosticSettings/<name>`. */
+      resourceId: string;
+      body: Omit<import('@azure/arm-monitor').DiagnosticSettingsResource, 'id' | 'name' | 'type' | 'systemData'>;
+      /** The monitored resource's snapshot lists its settings under `diagnosticSettings`. */
+      target: 'diagnosticSettings';
+    }
+  | {
+      /** Vault properties (soft delete, purge protection): PATCH changes only what it names. */
+      operation: 'vaults.update';
+      method: 'PATCH';
+      resourceId: string;
+      body: import('@azure/arm-keyvault').VaultPatchParameters;
+    }
+  | {
+      /**
+       * A key's rotation policy, on the vault's data plane (no ARM event; a PUT replaces the whole
+       * policy). Authorized by the RBAC data action it names, not by an ARM action.
+       */
+      operation: 'keys.updateRotationPolicy';
+      method: 'PUT';
+      /** `<vault id>/keys/<key name>`. */
+      resourceId: string;
+      body: import('@azure/keyvault-keys').KeyRotationPolicyProperties;
+      dataAction: 'Microsoft.KeyVault/vaults/keyrotationpolicies/write';
+      /** The vault's snapshot lists its keys under `keys`; the body is the key's `rotationPolicy`. */
+      target: 'keys';
+      targetField: 'rotationPolicy';
     }
   // (more Change variants: insert above this line)
   | {

@@ -11,6 +11,8 @@ export interface ChangeView {
   ifMatch?: string;
   /** Where the body's properties live in the judged resource (a sub-resource read with its parent). */
   target?: string;
+  /** Within a listed sub-resource (`target` names the list), the field the body writes (a key's `rotationPolicy`). */
+  targetField?: string;
 }
 
 /** One result per (event, remediator); an event no remediator handles gets one with remediator null. */

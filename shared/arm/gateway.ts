@@ -8,7 +8,10 @@ import { classifyArmError } from '../errors.js';
 import type { Change } from '../remediator.js';
 import { GraphDirectory } from './directory.js';
 import { AuthorizationFamily } from './families/authorization.js';
+import { DiagnosticSettingsFamily, DiagnosticsReader, withDiagnosticSettings } from './families/diagnostics.js';
 import type { AppliedChange, ClientSettings, ResourceFamily } from './families/family.js';
+import { KeyVaultFamily } from './families/keyVault.js';
+import { LogAnalyticsFamily } from './families/logAnalytics.js';
 import { StorageFamily } from './families/storage.js';
 import { parseResourceId, type ArmResourceId } from './resourceId.js';
 import type { ResourceSnapshot } from './snapshot.js';
@@ -45,18 +48,24 @@ export interface ArmConnection {
 export class SdkArmGateway implements ArmGateway {
   private readonly families: readonly ResourceFamily[];
 
-  constructor(connection: ArmConnection) {
+  /** @param scope - what the sweep lists beyond whole resource types: the audit tables of each workspace. */
+  constructor(connection: ArmConnection, scope: { auditTables?: readonly string[] } = {}) {
     const settings: ClientSettings = {
       credential: connection.credential,
       maxRetries: connection.maxRetries ?? 3,
       ...(connection.endpoint === undefined ? {} : { endpoint: connection.endpoint }),
       ...(connection.ca === undefined ? {} : { ca: connection.ca }),
     };
+    // Snapshots of monitored types (resourceTypes.ts) carry their diagnostic settings, whichever family reads them.
+    const diagnostics = new DiagnosticsReader(settings);
     this.families = [
       new StorageFamily(settings),
       new AuthorizationFamily(settings, new GraphDirectory(connection.credential, connection.graphEndpoint, connection.ca)),
+      new LogAnalyticsFamily(settings, scope.auditTables ?? []),
+      new DiagnosticSettingsFamily(diagnostics),
+      new KeyVaultFamily(settings),
       // (more families: insert above this line)
-    ];
+    ].map((family) => withDiagnosticSettings(family, diagnostics));
   }
 
   canRead(id: ArmResourceId): boolean {

@@ -20,6 +20,25 @@ export type SupportedResourceType = typeof STORAGE_ACCOUNT | typeof BLOB_SERVICE
  */
 const JUDGED_WITH_PARENT = new Set([IMMUTABILITY_POLICY].map((t) => t.toLowerCase()));
 
+/**
+ * Types whose audit logs must reach the audit workspace: the gateway reads their diagnostic
+ * settings with them, and a write or delete of a setting on one is judged as that resource.
+ */
+export const DIAGNOSTICS_MONITORED_TYPES = [BLOB_SERVICE, KEY_VAULT] as const;
+export type DiagnosticsMonitoredType = (typeof DIAGNOSTICS_MONITORED_TYPES)[number];
+const MONITORED = new Set<string>(DIAGNOSTICS_MONITORED_TYPES.map((t) => t.toLowerCase()));
+
+export function isDiagnosticsMonitored(type: string): boolean {
+  return MONITORED.has(type.toLowerCase());
+}
+
 export function judgedResource(id: ArmResourceId): ArmResourceId {
-  return JUDGED_WITH_PARENT.has(id.resourceType.toLowerCase()) && id.parent !== undefined ? id.parent : id;
+  const parent = id.parent;
+  if (parent === undefined) return id;
+  const type = id.resourceType.toLowerCase();
+  if (JUDGED_WITH_PARENT.has(type)) return parent;
+  // A diagnostic setting is an extension on the resource whose logs it routes: deleting or
+  // changing it changes that resource's audit trail. Settings elsewhere (a subscription's
+  // activity log, unmonitored types) stay what they are, which no remediator handles.
+  return type === DIAGNOSTIC_SETTING.toLowerCase() && isDiagnosticsMonitored(parent.resourceType) ? parent : id;
 }

@@ -5,7 +5,7 @@ import type { Table, Workspace } from '@azure/arm-operationalinsights';
 import type { KeyRotationPolicy } from '@azure/keyvault-keys';
 import type { BlobContainer, BlobServiceProperties, StorageAccount } from '@azure/arm-storage';
 import type { ArmResourceId } from './resourceId.js';
-import { BLOB_CONTAINER, BLOB_SERVICE, KEY_VAULT, LOG_WORKSPACE, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from './resourceTypes.js';
+import { BLOB_CONTAINER, BLOB_SERVICE, KEY_VAULT, LOG_TABLE, LOG_WORKSPACE, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from './resourceTypes.js';
 
 /** What Microsoft Graph says of a principal: deleted only when Graph positively says so. */
 export type PrincipalStatus = 'exists' | 'deleted' | 'unknown';
@@ -71,13 +71,9 @@ export type ResourceSnapshot =
       keys?: readonly KeyState[];
       diagnosticSettings?: DiagnosticSettings;
     }
-  | {
-      type: typeof LOG_WORKSPACE;
-      id: ArmResourceId;
-      resource: Workspace;
-      /** The workspace's tables that policy names (audit tables), as ARM returns them. */
-      tables: readonly Table[];
-    };
+  | { type: typeof LOG_WORKSPACE; id: ArmResourceId; resource: Workspace }
+  /** A Log Analytics table, as ARM returns it (its effective retention, defaults resolved). */
+  | { type: typeof LOG_TABLE; id: ArmResourceId; resource: Table };
   // (more snapshot variants: insert above this line, before the semicolon)
 
 export type SnapshotOf<T extends ResourceSnapshot['type']> = Extract<ResourceSnapshot, { type: T }>;

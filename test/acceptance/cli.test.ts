@@ -226,6 +226,9 @@ describe('hipaa-remediator modes', () => {
       expect.objectContaining({ remediator: 'storage-secure-transfer', mode: 'remediate', source: 'default', appliesToType: true }),
       expect.objectContaining({ remediator: 'storage-data-protection', mode: 'remediate', source: 'default', appliesToType: false }),
       expect.objectContaining({ remediator: 'audit-retention', mode: 'remediate', source: 'default', appliesToType: false }),
+      expect.objectContaining({ remediator: 'log-retention', mode: 'remediate', source: 'default', appliesToType: false }),
+      expect.objectContaining({ remediator: 'diagnostic-settings', mode: 'remediate', source: 'default', appliesToType: false }),
+      expect.objectContaining({ remediator: 'key-vault-protection', mode: 'alert', source: 'default', appliesToType: false }),
       expect.objectContaining({ remediator: 'expired-role-assignments', mode: 'remediate', source: 'default', appliesToType: false }),
     ]);
 
@@ -260,8 +263,18 @@ describe('hipaa-remediator remediators', () => {
     const ran = await cli(['remediators', '--json']);
     expect(ran.code).toBe(0);
     const out = JSON.parse(ran.stdout) as { remediators: { id: string; mode: string; controls: { citation: string }[] }[] };
-    expect(out.remediators.map((r) => r.id)).toEqual(['storage-public-access', 'storage-secure-transfer', 'storage-data-protection', 'audit-retention', 'expired-role-assignments']);
+    expect(out.remediators.map((r) => r.id)).toEqual([
+      'storage-public-access',
+      'storage-secure-transfer',
+      'storage-data-protection',
+      'audit-retention',
+      'log-retention',
+      'diagnostic-settings',
+      'key-vault-protection',
+      'expired-role-assignments',
+    ]);
     expect(out.remediators[0]?.controls[0]?.citation).toBe('45 CFR 164.312(a)(1)');
-    expect(out.remediators.every((r) => r.mode === 'remediate')).toBe(true);
+    // key-vault-protection defaults to alert: purge protection and network rules are decisions for a person.
+    expect(out.remediators.filter((r) => r.mode !== 'remediate').map((r) => [r.id, r.mode])).toEqual([['key-vault-protection', 'alert']]);
   });
 });

@@ -47,7 +47,8 @@ describe('hipaa-remediator sweep', () => {
     const out = JSON.parse(ran.stdout) as { results: { decision: string }[]; summary: Record<string, number>; sweep: { resources: number } };
     // Two accounts, their two blob services (soft delete and versioning off: implicit defaults) and one container.
     expect(out.sweep.resources).toBe(5);
-    expect(out.summary).toMatchObject({ remediated: 5, compliant: 2, failed: 0 });
+    // No audit workspace is configured, so each blob service's missing diagnostic setting is alerted.
+    expect(out.summary).toMatchObject({ remediated: 5, compliant: 2, alerted: 2, failed: 0 });
     const saved = JSON.parse(await readFile(after, 'utf8')) as { resources: { name: string; properties: Record<string, unknown> }[] };
     expect(saved.resources.find((r) => r.name === 'prescriptions')?.properties['publicAccess']).toBe('None');
     const shown = JSON.parse((await cli(['audit', 'show', '--home', join(dir, 'home'), '--json'])).stdout) as { records: { kind: string; counts?: unknown }[] };
@@ -57,6 +58,7 @@ describe('hipaa-remediator sweep', () => {
       'storage-public-access': { compliant: 1, remediated: 2 },
       'storage-secure-transfer': { compliant: 1, remediated: 1 },
       'storage-data-protection': { remediated: 2 },
+      'diagnostic-settings': { alerted: 2 },
     });
     const service = saved.resources.find((r) => r.name === 'default' && r.properties['isVersioningEnabled'] !== undefined)?.properties;
     expect(service).toMatchObject({ isVersioningEnabled: true, deleteRetentionPolicy: { enabled: true, days: 7 }, containerDeleteRetentionPolicy: { enabled: true, days: 7 } });

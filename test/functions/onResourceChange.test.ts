@@ -52,6 +52,6 @@ describe('functions/onResourceChange', () => {
     const { sweep } = await import('../../functions/sweep.js');
     const logged: string[] = [];
     await sweep({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, new InvocationContext({ functionName: 'sweep', logHandler: (_l, ...a) => logged.push(a.join(' ')) }));
-    expect(logged.some((line) => /^sweep [0-9a-f-]+: 5 resources, \d+ remediated, 0 alerted, 0 failed$/.test(line)), logged.join('\n')).toBe(true);
+    expect(logged.some((line) => /^sweep [0-9a-f-]+: 5 resources, \d+ remediated, 2 alerted, 0 failed$/.test(line)), logged.join('\n')).toBe(true);
   });
 });

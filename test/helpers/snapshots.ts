@@ -1,7 +1,8 @@
 import type { RoleAssignment } from '@azure/arm-authorization';
+import type { Table, Workspace } from '@azure/arm-operationalinsights';
 import type { BlobContainer, BlobServiceProperties, StorageAccount } from '@azure/arm-storage';
 import { parseResourceId } from '../../shared/arm/resourceId.js';
-import { BLOB_CONTAINER, BLOB_SERVICE, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from '../../shared/arm/resourceTypes.js';
+import { BLOB_CONTAINER, BLOB_SERVICE, KEY_VAULT, LOG_TABLE, LOG_WORKSPACE, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from '../../shared/arm/resourceTypes.js';
 import type { PrincipalStatus, ResourceSnapshot, SnapshotOf } from '../../shared/arm/snapshot.js';
 import type { Change, EvalContext } from '../../shared/remediator.js';
 
@@ -24,6 +25,18 @@ export const CTX: EvalContext = {
     },
     dataProtection: { blobSoftDeleteDays: 7, containerSoftDeleteDays: 7, versioning: true },
     auditRetention: { days: 2190, containers: ['insights-activity-logs', 'insights-logs-*', 'hipaa-audit'] },
+    logRetention: { workspaceRetentionDays: 90, tableTotalRetentionDays: 2190, tables: ['AzureActivity', 'StorageBlobLogs', 'AZKVAuditLogs'] },
+    diagnosticSettings: {
+      name: 'hipaa-audit',
+      workspaceId: `/subscriptions/${SUB}/resourceGroups/rg-shared-logs/providers/Microsoft.OperationalInsights/workspaces/law-hipaa-audit`,
+      logs: { [BLOB_SERVICE]: { categories: ['StorageRead', 'StorageWrite', 'StorageDelete'], categoryGroups: [] }, [KEY_VAULT]: { categories: ['AuditEvent'], categoryGroups: [] } },
+    },
+    keyVault: {
+      rotation: { expiresIn: 'P1Y', lifetimeActions: [{ action: 'Rotate', timeAfterCreate: 'P11M' }, { action: 'Notify', timeBeforeExpiry: 'P30D' }] },
+      remediatePurgeProtection: false,
+      requireRbacAuthorization: true,
+      softDeleteRetentionDays: 90,
+    },
     // (more policy sections: insert above this line)
   },
 };
@@ -55,6 +68,17 @@ export function container(resource: BlobContainer, name = 'lab-results'): Snapsh
   return { type: BLOB_CONTAINER, id: parseResourceId(id), resource: { id, name, type: BLOB_CONTAINER, ...resource } };
 }
 
+export const WORKSPACE_ID = `/subscriptions/${SUB}/resourceGroups/rg-shared-logs/providers/Microsoft.OperationalInsights/workspaces/law-hipaa-audit`;
+
+export function logWorkspace(resource: Partial<Workspace>): SnapshotOf<typeof LOG_WORKSPACE> {
+  return { type: LOG_WORKSPACE, id: parseResourceId(WORKSPACE_ID), resource: { id: WORKSPACE_ID, name: 'law-hipaa-audit', type: LOG_WORKSPACE, location: 'eastus2', ...resource } };
+}
+
+export function logTable(resource: Partial<Table>, name = 'AzureActivity'): SnapshotOf<typeof LOG_TABLE> {
+  const id = `${WORKSPACE_ID}/tables/${name}`;
+  return { type: LOG_TABLE, id: parseResourceId(id), resource: { id, name, type: LOG_TABLE, ...resource } };
+}
+
 export const BLOB_SERVICE_ID = `${ACCOUNT_ID}/blobServices/default`;
 
 export function blobService(resource: BlobServiceProperties, accountProperties: Partial<StorageAccount> = {}): SnapshotOf<typeof BLOB_SERVICE> {
@@ -69,11 +93,37 @@ export function blobService(resource: BlobServiceProperties, accountProperties: 
 /** What ARM would hold after the change: the SDK parameter fields land on the same SDK model fields. */
 export function applied<S extends ResourceSnapshot>(snapshot: S, changes: readonly Change[]): S | undefined {
   let resource: Record<string, unknown> = { ...snapshot.resource };
+  let beside: Record<string, unknown> = {};
   for (const change of changes) {
     if (change.method === 'DELETE') return undefined;
+    const listed = 'target' in change ? (beside[change.target] ?? (snapshot as unknown as Record<string, unknown>)[change.target]) : undefined;
+    if ('target' in change && Array.isArray(listed)) {
+      // A sub-resource listed beside the resource (a diagnostic setting, a vault's key), by name:
+      // the body is one field of it (`targetField`), or the whole item, replacing or joining.
+      const name = change.resourceId.split('/').at(-1) ?? '';
+      const items = listed as { name?: string }[];
+      const same = (item: { name?: string }): boolean => item.name?.toLowerCase() === name.toLowerCase();
+      const field = 'targetField' in change ? change.targetField : undefined;
+      const written = field === undefined ? { id: change.resourceId, name, ...change.body } : undefined;
+      beside = {
+        ...beside,
+        [change.target]:
+          written === undefined
+            ? items.map((item) => (same(item) ? { ...item, [field ?? '']: change.body } : item))
+            : items.some(same)
+              ? items.map((item) => (same(item) ? written : item))
+              : [...items, written],
+      };
+    }
     // A sub-resource read with its parent (a container's immutability policy) lands where it was read from.
-    if ('target' in change) resource = { ...resource, [change.target]: { ...(resource[change.target] as object | undefined), ...change.body }, hasImmutabilityPolicy: true };
-    else resource = { ...resource, ...change.body };
+    else if ('target' in change) resource = { ...resource, [change.target]: { ...(resource[change.target] as object | undefined), ...change.body }, hasImmutabilityPolicy: true };
+    // PATCH merges one level down too (a vault's `properties`); PUT bodies replace what they name.
+    else resource = change.method === 'PATCH' ? patched(resource, change.body as Record<string, unknown>) : { ...resource, ...change.body };
   }
-  return { ...snapshot, resource } as S;
+  return { ...snapshot, ...beside, resource } as S;
+}
+
+function patched(resource: Record<string, unknown>, body: Record<string, unknown>): Record<string, unknown> {
+  const plain = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+  return { ...resource, ...Object.fromEntries(Object.entries(body).map(([key, value]) => [key, plain(value) && plain(resource[key]) ? { ...resource[key], ...value } : value])) };
 }

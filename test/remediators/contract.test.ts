@@ -7,18 +7,23 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REMEDIATORS } from '../../remediators/index.js';
 import { parseResourceId } from '../../shared/arm/resourceId.js';
-import { BLOB_CONTAINER, BLOB_SERVICE, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from '../../shared/arm/resourceTypes.js';
+import { BLOB_CONTAINER, BLOB_SERVICE, KEY_VAULT, LOG_TABLE, LOG_WORKSPACE, ROLE_ASSIGNMENT, STORAGE_ACCOUNT } from '../../shared/arm/resourceTypes.js';
 import type { ResourceSnapshot } from '../../shared/arm/snapshot.js';
 import { CONTROLS } from '../../shared/controls.js';
 import { MODES } from '../../shared/remediator.js';
-import { account, applied, blobService, container, CTX, OWNER, roleAssignment } from '../helpers/snapshots.js';
+import { account, ACCOUNT_ID, applied, blobService, BLOB_SERVICE_ID, container, CTX, logTable, logWorkspace, OWNER, roleAssignment } from '../helpers/snapshots.js';
+import { AUDIT_WORKSPACE_ID, monitoredBlobService, monitoredVault, OTHER_WORKSPACE_ID, setting, VAULT_ID } from '../helpers/diagnostics.js';
 import { REPO_ROOT, sharedPath } from '../helpers/fixtures.js';
+import { key, NEVER_SET, ROTATING, vault } from '../helpers/keyVaults.js';
 
 /** Spec example bodies (Azure/azure-rest-api-specs, via ../shared/fixtures/arm) per resource type. */
 const FIXTURES: Record<string, string> = {
   [STORAGE_ACCOUNT]: 'fixtures/arm/storage/storageAccounts.get.json',
   [BLOB_CONTAINER]: 'fixtures/arm/storage/blobContainers.get.json',
   [BLOB_SERVICE]: 'fixtures/arm/storage/blobServices.get.json',
+  [LOG_WORKSPACE]: 'fixtures/arm/operationalinsights/workspaces.get.json',
+  [LOG_TABLE]: 'fixtures/arm/operationalinsights/tables.get.json',
+  [KEY_VAULT]: 'fixtures/arm/keyvault/vaults.get.2025-05-01.json',
   // (more fixtures: insert above this line)
   [ROLE_ASSIGNMENT]: 'fixtures/arm/authorization/roleAssignments.get.json',
 };
@@ -35,12 +40,35 @@ const WORST: Record<string, readonly [ResourceSnapshot, ...ResourceSnapshot[]]> 
     // ...and one whose locked policy is too short (extend only).
     container({ publicAccess: 'Blob', hasImmutabilityPolicy: true, immutabilityPolicy: { etag: '"8d9f0c0a1b2c3d4"', state: 'Locked', immutabilityPeriodSinceCreationInDays: 365 } }, 'insights-logs-auditevent'),
   ],
-  [BLOB_SERVICE]: [blobService({ deleteRetentionPolicy: { enabled: false }, containerDeleteRetentionPolicy: { enabled: true, days: 1, allowPermanentDelete: true }, isVersioningEnabled: false })],
+  [BLOB_SERVICE]: [
+    blobService({ deleteRetentionPolicy: { enabled: false }, containerDeleteRetentionPolicy: { enabled: true, days: 1, allowPermanentDelete: true }, isVersioningEnabled: false }),
+    // The required diagnostic setting deleted...
+    monitoredBlobService([]),
+    // ...and re-pointed elsewhere with a required category switched off (metrics and an extra destination kept).
+    monitoredBlobService([
+      setting(BLOB_SERVICE_ID, 'hipaa-audit', { workspaceId: OTHER_WORKSPACE_ID, storageAccountId: ACCOUNT_ID, logs: [{ category: 'StorageRead', enabled: false }, { category: 'StorageWrite', enabled: true }], metrics: [{ category: 'Transaction', enabled: true }] }),
+    ]),
+  ],
+  [LOG_WORKSPACE]: [logWorkspace({ retentionInDays: 30, sku: { name: 'PerGB2018' } })],
+  [LOG_TABLE]: [logTable({ retentionInDays: 30, totalRetentionInDays: 30 })],
+  [KEY_VAULT]: [
+    // A vault without the required setting, and one whose setting sends nothing the policy requires.
+    monitoredVault([]),
+    monitoredVault([setting(VAULT_ID, 'hipaa-audit', { workspaceId: AUDIT_WORKSPACE_ID, logs: [{ categoryGroup: 'audit', enabled: false }] })]),
+    // Soft delete off, short retention, access policies, open network; keys never rotated, never expiring, unreadable...
+    vault({ enableSoftDelete: false, softDeleteRetentionInDays: 7, enableRbacAuthorization: false, publicNetworkAccess: 'Enabled' }, {
+      keys: [key('cmk-ehr', { rotationPolicy: NEVER_SET, expiresOn: undefined }), key('cmk-lab', { rotationPolicy: { ...ROTATING, expiresIn: undefined } }), key('cmk-old', { rotationPolicy: 'unknown', rotationPolicyUnknownBecause: 'Key Vault answered 403 Forbidden' })],
+    }),
+    // ...and a vault whose data plane refused to list its keys.
+    vault({ enableSoftDelete: true }, { keysUnknownBecause: 'Key Vault answered 403 Forbidden: Client address is not authorized' }),
+  ],
   // (more worst cases: insert above this line)
   [ROLE_ASSIGNMENT]: [roleAssignment({ roleDefinitionId: OWNER, description: 'expires=2026-01-01', createdOn: new Date('2025-01-01T00:00:00Z') }, 'deleted')],
 };
 
-function armActionOf(change: { method: string; resourceId: string; operation: string }): string {
+function armActionOf(change: { method: string; resourceId: string; operation: string; dataAction?: string }): string {
+  // A data-plane write is authorized by the RBAC data action its Change type names, not by an ARM action.
+  if (change.dataAction !== undefined) return change.dataAction;
   const type = parseResourceId(change.resourceId).resourceType;
   // POST is an action named by the operation's verb (`immutabilityPolicies.extend` → `.../extend/action`).
   if (change.method === 'POST') return `${type}/${change.operation.split('.').at(-1) ?? ''}/action`;

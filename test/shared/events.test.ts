@@ -81,6 +81,44 @@ describe('parseEventBatch on the shared fixtures', () => {
   });
 });
 
+describe('diagnostic settings are judged as the resource they are on', () => {
+  it('a deleted setting on a vault is a delete event for the vault, naming who deleted it', () => {
+    const parsed = only(fixture('diagnostic-setting-delete.json'));
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.event.kind).toBe('delete');
+    expect(parsed.event.operationName).toBe('Microsoft.Insights/diagnosticSettings/delete');
+    expect(parsed.event.resource.resourceType).toBe('Microsoft.KeyVault/vaults');
+    expect(parsed.event.resource.id).toBe('/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-pharmacy/providers/Microsoft.KeyVault/vaults/kv-pharmacy-cmk');
+    expect(parsed.event.caller).toEqual({ objectId: '4b8d2f6a-1c3e-45a7-b9d0-e2f4a6c8b1d3', appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', principalType: 'User' });
+    expect(JSON.stringify(parsed.event)).not.toMatch(/Canaryfield|198\.51\.100\.77|203\.0\.113\.24/);
+  });
+
+  it('the variant fixtures: a delete on a vault, a write on a blob service', () => {
+    const deleted = only(readSharedJson('fixtures', 'events', 'variants', 'diagnosticSettings.delete.ResourceDeleteSuccess.eventgrid.json'));
+    expect(deleted.ok && [deleted.event.kind, deleted.event.resource.resourceType, deleted.event.resource.name]).toEqual(['delete', 'Microsoft.KeyVault/vaults', 'kv-phi-prod']);
+    const written = only(readSharedJson('fixtures', 'events', 'variants', 'diagnosticSettings.write.ResourceWriteSuccess.eventgrid.json'));
+    expect(written.ok && [written.event.kind, written.event.resource.resourceType, written.event.resource.parent?.name]).toEqual(['write', 'Microsoft.Storage/storageAccounts/blobServices', 'stphiprod001']);
+  });
+
+  it('a setting on a blob service is judged as the blob service; on anything unmonitored it stays a setting', () => {
+    const template = (fixture('diagnostic-setting-delete.json') as Record<string, unknown>[])[0]!;
+    const on = (scope: string) => {
+      const id = `${scope}/providers/Microsoft.Insights/diagnosticSettings/hipaa-audit`;
+      const parsed = parseEvent({ ...template, subject: id, data: { ...(template['data'] as object), resourceUri: id } });
+      if (!parsed.ok) throw new Error(parsed.reason);
+      return parsed.event.resource;
+    };
+    const sub = '/subscriptions/11111111-2222-4333-8444-555555555555';
+    const account = `${sub}/resourceGroups/rg-clinical/providers/Microsoft.Storage/storageAccounts/stclinical01`;
+    expect(on(`${account}/blobServices/default`)).toMatchObject({ resourceType: 'Microsoft.Storage/storageAccounts/blobServices', id: `${account}/blobServices/default` });
+    // Casing as Azure Monitor spells ids: still the blob service.
+    expect(on(`${sub}/resourcegroups/rg-clinical/providers/microsoft.storage/storageaccounts/stclinical01/blobservices/default`).key).toBe(`${account}/blobServices/default`.toLowerCase());
+    expect(on(account).resourceType).toBe('Microsoft.Insights/diagnosticSettings');
+    expect(on(sub).resourceType).toBe('Microsoft.Insights/diagnosticSettings');
+  });
+});
+
 describe('parseEvent rejections', () => {
   const good = (fixture('storage-account-write.json') as Record<string, unknown>[])[0]!;
   const withData = (patch: Record<string, unknown>) => ({ ...good, data: { ...(good['data'] as object), ...patch } });

@@ -125,12 +125,13 @@ describe('storage-data-protection through the pipeline', () => {
   it('raises blob soft delete to the minimum in one PUT of the blob service, keeping the rest', async () => {
     world = await startWorld(state(), { policy: { auditRetention: { containers: ['hipaa-audit'] } } });
     const { results } = await world.runtime.pipeline.processBatch([armWriteEvent(`${ACCOUNT}/blobServices/default`, { operationName: 'Microsoft.Storage/storageAccounts/blobServices/write' })]);
-    expect(results.map((r) => [r.remediator, r.decision])).toEqual([['storage-data-protection', 'remediated']]);
+    expect(results.filter((r) => r.remediator === 'storage-data-protection').map((r) => r.decision)).toEqual(['remediated']);
     expect(requests('PUT')).toEqual(['PUT <account>/blobServices/default']);
     const service = world.sandbox.snapshot().resources.find((r) => r.id === `${ACCOUNT}/blobServices/default`)?.properties;
     expect(service).toMatchObject({ deleteRetentionPolicy: { enabled: true, days: 7, allowPermanentDelete: false }, containerDeleteRetentionPolicy: { enabled: true, days: 30 }, isVersioningEnabled: true });
     const intent = (await world.audit()).find((r) => r.kind === 'intent');
-    expect(intent?.before).toEqual({ deleteRetentionPolicy: { enabled: true, days: 3 } });
+    // The values at exactly the places the body writes (allowPermanentDelete was unset).
+    expect(intent?.before).toEqual({ deleteRetentionPolicy: { enabled: true, days: 3, allowPermanentDelete: null } });
     expect(intent?.change).toMatchObject({ operation: 'blobServices.setServiceProperties', body: { deleteRetentionPolicy: { enabled: true, days: 7, allowPermanentDelete: false } } });
   });
 });
