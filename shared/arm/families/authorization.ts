@@ -11,7 +11,7 @@ import { parseResourceId, type ArmResourceId } from '../resourceId.js';
 import { ROLE_ASSIGNMENT } from '../resourceTypes.js';
 import { OWNER_ROLE_ID, roleGuid } from '../roles.js';
 import type { ResourceSnapshot } from '../snapshot.js';
-import type { AppliedChange, CallOptions, ClientSettings, ResourceFamily } from './family.js';
+import { armClientOptions, LazyClientCache, type AppliedChange, type CallOptions, type ClientSettings, type ResourceFamily } from './family.js';
 
 /** What @azure/arm-authorization 9 sends for role assignments (the current stable version). */
 export const ROLE_ASSIGNMENTS_API_VERSION = '2022-04-01';
@@ -19,15 +19,20 @@ export const ROLE_ASSIGNMENTS_API_VERSION = '2022-04-01';
 export class AuthorizationFamily implements ResourceFamily {
   readonly types = [ROLE_ASSIGNMENT];
   readonly operationPrefixes = ['roleAssignments'];
-  private readonly clients = new Map<string, Promise<AuthorizationManagementClient>>();
+  private readonly clients: LazyClientCache<AuthorizationManagementClient>;
 
   constructor(
-    private readonly settings: ClientSettings,
+    settings: ClientSettings,
     private readonly directory: DirectoryLookup,
-  ) {}
+  ) {
+    this.clients = new LazyClientCache(async (subscriptionId) => {
+      const { AuthorizationManagementClient: Client } = await import('@azure/arm-authorization');
+      return new Client(settings.credential, subscriptionId, armClientOptions(settings));
+    });
+  }
 
   async read(id: ArmResourceId, options: CallOptions): Promise<ResourceSnapshot> {
-    const authorization = await this.client(id.subscriptionId);
+    const authorization = await this.clients.for(id.subscriptionId);
     const resource = await authorization.roleAssignments.getById(id.id, options);
     // Three independent questions about the assignment, asked at once.
     const [principal, pim, otherOwnersAtScope] = await Promise.all([
@@ -40,7 +45,7 @@ export class AuthorizationFamily implements ResourceFamily {
 
   async apply(change: Change, options: CallOptions): Promise<AppliedChange> {
     const id = parseResourceId(change.resourceId);
-    const authorization = await this.client(id.subscriptionId);
+    const authorization = await this.clients.for(id.subscriptionId);
     switch (change.operation) {
       case 'roleAssignments.deleteById':
         await authorization.roleAssignments.deleteById(id.id, options);
@@ -56,7 +61,7 @@ export class AuthorizationFamily implements ResourceFamily {
   }
 
   async *list(subscriptionId: string, options: CallOptions): AsyncIterable<ResourceSnapshot> {
-    const authorization = await this.client(subscriptionId);
+    const authorization = await this.clients.for(subscriptionId);
     const assignments: RoleAssignment[] = [];
     for await (const assignment of authorization.roleAssignments.listForSubscription(options)) {
       // The listing includes grants inherited from management groups and the root: those are
@@ -89,22 +94,6 @@ export class AuthorizationFamily implements ResourceFamily {
     return ROLE_ASSIGNMENTS_API_VERSION;
   }
 
-  /** Loaded on first use: most events never concern a role assignment, and cold start pays for every import. */
-  private client(subscriptionId: string): Promise<AuthorizationManagementClient> {
-    let client = this.clients.get(subscriptionId);
-    if (client === undefined) {
-      client = import('@azure/arm-authorization').then(
-        ({ AuthorizationManagementClient: Client }) =>
-          new Client(this.settings.credential, subscriptionId, {
-            ...(this.settings.endpoint === undefined ? {} : { endpoint: this.settings.endpoint }),
-            ...(this.settings.ca === undefined ? {} : { tlsOptions: { ca: this.settings.ca } }),
-            retryOptions: { maxRetries: this.settings.maxRetries, maxRetryDelayInMs: 10_000 },
-          }),
-      );
-      this.clients.set(subscriptionId, client);
-    }
-    return client;
-  }
 }
 
 /** Revoking the last Owner would lock everyone out of the scope: count the others first. Undefined: not an Owner. */

@@ -10,7 +10,7 @@ import type { Change } from '../../remediator.js';
 import { parseResourceId, type ArmResourceId } from '../resourceId.js';
 import { BLOB_SERVICE, isDiagnosticsMonitored, KEY_VAULT } from '../resourceTypes.js';
 import type { ResourceSnapshot } from '../snapshot.js';
-import type { AppliedChange, CallOptions, ClientSettings, ResourceFamily } from './family.js';
+import { armClientOptions, type AppliedChange, type CallOptions, type ClientSettings, type ResourceFamily } from './family.js';
 
 /** What @azure/arm-monitor 8.0.0 sends for diagnosticSettings (its operations pin it; there is no newer version). */
 export const DIAGNOSTIC_SETTINGS_API_VERSION = '2021-05-01-preview';
@@ -49,11 +49,7 @@ export class DiagnosticsReader {
   private monitor(): Promise<MonitorClient> {
     this.client ??= import('@azure/arm-monitor').then(
       ({ MonitorClient: Client }) =>
-        new Client(this.settings.credential, {
-          ...(this.settings.endpoint === undefined ? {} : { endpoint: this.settings.endpoint }),
-          ...(this.settings.ca === undefined ? {} : { tlsOptions: { ca: this.settings.ca } }),
-          retryOptions: { maxRetries: this.settings.maxRetries, maxRetryDelayInMs: 10_000 },
-        }),
+        new Client(this.settings.credential, armClientOptions(this.settings)),
     );
     return this.client;
   }

@@ -43,6 +43,34 @@ export function requireResourceGroup(id: ArmResourceId): string {
   return id.resourceGroup;
 }
 
+/** The options every ARM client of the gateway takes: endpoint, trusted CA, bounded retries. */
+export function armClientOptions(settings: ClientSettings): { endpoint?: string; tlsOptions?: { ca: string }; retryOptions: { maxRetries: number; maxRetryDelayInMs: number } } {
+  return {
+    ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+    ...(settings.ca === undefined ? {} : { tlsOptions: { ca: settings.ca } }),
+    retryOptions: { maxRetries: settings.maxRetries, maxRetryDelayInMs: 10_000 },
+  };
+}
+
+/**
+ * Per-subscription SDK clients whose package is imported on first use: most events never
+ * concern a given service, and cold start pays for every import.
+ */
+export class LazyClientCache<C> {
+  private readonly clients = new Map<string, Promise<C>>();
+
+  constructor(private readonly create: (subscriptionId: string) => Promise<C>) {}
+
+  for(subscriptionId: string): Promise<C> {
+    let client = this.clients.get(subscriptionId);
+    if (client === undefined) {
+      client = this.create(subscriptionId);
+      this.clients.set(subscriptionId, client);
+    }
+    return client;
+  }
+}
+
 /** Per-subscription SDK clients, created once and kept for the process. */
 export class ClientCache<C> {
   private readonly clients = new Map<string, C>();

@@ -25,7 +25,7 @@ import type { KeyStateRead, KeyVaultSnapshot } from '../keyVault.js';
 import { parseResourceId, type ArmResourceId } from '../resourceId.js';
 import { KEY_VAULT } from '../resourceTypes.js';
 import type { ResourceSnapshot } from '../snapshot.js';
-import { requireResourceGroup, type AppliedChange, type CallOptions, type ClientSettings, type ResourceFamily } from './family.js';
+import { armClientOptions, LazyClientCache, requireResourceGroup, type AppliedChange, type CallOptions, type ClientSettings, type ResourceFamily } from './family.js';
 
 /** What @azure/arm-keyvault 5.0.0 sends by default (KnownVersions.V20260201), pinned so the audit records exactly what goes out. */
 export const KEY_VAULT_API_VERSION = '2026-02-01';
@@ -52,16 +52,21 @@ const UNREACHABLE = new Set([
 export class KeyVaultFamily implements ResourceFamily {
   readonly types = [KEY_VAULT];
   readonly operationPrefixes = ['vaults', 'keys'];
-  private readonly clients = new Map<string, Promise<KeyVaultManagementClient>>();
+  private readonly clients: LazyClientCache<KeyVaultManagementClient>;
   /** One KeyClient per vault URI, kept for the process (its pipeline caches the vault's token). */
   private readonly keyClients = new Map<string, Promise<KeyClient>>();
   /** Vault id (lower case) → vaultUri, learnt from reads and listings: where data-plane writes go. */
   private readonly vaultUris = new Map<string, string>();
 
-  constructor(private readonly settings: ClientSettings) {}
+  constructor(private readonly settings: ClientSettings) {
+    this.clients = new LazyClientCache(async (subscriptionId) => {
+      const { KeyVaultManagementClient: Client } = await import('@azure/arm-keyvault');
+      return new Client(settings.credential, subscriptionId, { apiVersion: KEY_VAULT_API_VERSION, ...armClientOptions(settings) });
+    });
+  }
 
   async read(id: ArmResourceId, options: CallOptions): Promise<ResourceSnapshot> {
-    const client = await this.client(id.subscriptionId);
+    const client = await this.clients.for(id.subscriptionId);
     const vault = await client.vaults.get(requireResourceGroup(id), id.name, options);
     return this.withKeys(id, vault, options);
   }
@@ -70,7 +75,7 @@ export class KeyVaultFamily implements ResourceFamily {
     const id = parseResourceId(change.resourceId);
     switch (change.operation) {
       case 'vaults.update': {
-        const client = await this.client(id.subscriptionId);
+        const client = await this.clients.for(id.subscriptionId);
         await client.vaults.update(requireResourceGroup(id), id.name, change.body, options);
         // The answer carries the vault but not its keys: the pipeline re-reads the whole snapshot.
         return { apiVersion: KEY_VAULT_API_VERSION };
@@ -92,7 +97,7 @@ export class KeyVaultFamily implements ResourceFamily {
   }
 
   async *list(subscriptionId: string, options: CallOptions): AsyncIterable<ResourceSnapshot> {
-    const client = await this.client(subscriptionId);
+    const client = await this.clients.for(subscriptionId);
     for await (const vault of client.vaults.listBySubscription(options)) {
       if (vault.id === undefined) continue;
       yield await this.withKeys(parseResourceId(vault.id), vault, options);
@@ -130,29 +135,11 @@ export class KeyVaultFamily implements ResourceFamily {
   private async vaultUriOf(vaultId: ArmResourceId, options: CallOptions): Promise<string> {
     const known = this.vaultUris.get(vaultId.key);
     if (known !== undefined) return known;
-    const client = await this.client(vaultId.subscriptionId);
+    const client = await this.clients.for(vaultId.subscriptionId);
     const vaultUri = (await client.vaults.get(requireResourceGroup(vaultId), vaultId.name, options)).properties?.vaultUri;
     if (vaultUri === undefined) throw new Error(`vault ${vaultId.id} has no vaultUri`);
     this.vaultUris.set(vaultId.key, vaultUri);
     return vaultUri;
-  }
-
-  /** Loaded on first use: most events never concern a vault, and cold start pays for every import. */
-  private client(subscriptionId: string): Promise<KeyVaultManagementClient> {
-    let client = this.clients.get(subscriptionId);
-    if (client === undefined) {
-      client = import('@azure/arm-keyvault').then(
-        ({ KeyVaultManagementClient: Client }) =>
-          new Client(this.settings.credential, subscriptionId, {
-            apiVersion: KEY_VAULT_API_VERSION,
-            ...(this.settings.endpoint === undefined ? {} : { endpoint: this.settings.endpoint }),
-            ...(this.settings.ca === undefined ? {} : { tlsOptions: { ca: this.settings.ca } }),
-            retryOptions: { maxRetries: this.settings.maxRetries, maxRetryDelayInMs: 10_000 },
-          }),
-      );
-      this.clients.set(subscriptionId, client);
-    }
-    return client;
   }
 
   private keyClient(vaultUri: string): Promise<KeyClient> {

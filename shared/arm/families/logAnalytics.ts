@@ -7,7 +7,7 @@ import type { Change } from '../../remediator.js';
 import { parseResourceId, type ArmResourceId } from '../resourceId.js';
 import { LOG_TABLE, LOG_WORKSPACE } from '../resourceTypes.js';
 import type { ResourceSnapshot } from '../snapshot.js';
-import { requireResourceGroup, type AppliedChange, type CallOptions, type ClientSettings, type ResourceFamily } from './family.js';
+import { armClientOptions, LazyClientCache, requireResourceGroup, type AppliedChange, type CallOptions, type ClientSettings, type ResourceFamily } from './family.js';
 
 /** What @azure/arm-operationalinsights 11.0.0 sends (its default; 2025-02-01 has the same retention model). */
 export const LOG_ANALYTICS_API_VERSION = '2025-07-01';
@@ -15,16 +15,21 @@ export const LOG_ANALYTICS_API_VERSION = '2025-07-01';
 export class LogAnalyticsFamily implements ResourceFamily {
   readonly types = [LOG_WORKSPACE, LOG_TABLE];
   readonly operationPrefixes = ['workspaces', 'tables'];
-  private readonly clients = new Map<string, Promise<OperationalInsightsManagementClient>>();
+  private readonly clients: LazyClientCache<OperationalInsightsManagementClient>;
 
   /** @param auditTables - the tables a sweep lists (the policy's); other tables are not judged. */
   constructor(
-    private readonly settings: ClientSettings,
+    settings: ClientSettings,
     private readonly auditTables: readonly string[],
-  ) {}
+  ) {
+    this.clients = new LazyClientCache(async (subscriptionId) => {
+      const { OperationalInsightsManagementClient: Client } = await import('@azure/arm-operationalinsights');
+      return new Client(settings.credential, subscriptionId, armClientOptions(settings));
+    });
+  }
 
   async read(id: ArmResourceId, options: CallOptions): Promise<ResourceSnapshot> {
-    const client = await this.client(id.subscriptionId);
+    const client = await this.clients.for(id.subscriptionId);
     const resourceGroup = requireResourceGroup(id);
     const [workspace, table] = id.names;
     if (workspace === undefined) throw new Error(`malformed workspace id ${id.id}`);
@@ -35,7 +40,7 @@ export class LogAnalyticsFamily implements ResourceFamily {
 
   async apply(change: Change, options: CallOptions): Promise<AppliedChange> {
     const id = parseResourceId(change.resourceId);
-    const client = await this.client(id.subscriptionId);
+    const client = await this.clients.for(id.subscriptionId);
     const resourceGroup = requireResourceGroup(id);
     const [workspace, table] = id.names;
     if (workspace === undefined) throw new Error(`malformed workspace id ${id.id}`);
@@ -55,7 +60,7 @@ export class LogAnalyticsFamily implements ResourceFamily {
   }
 
   async *list(subscriptionId: string, options: CallOptions): AsyncIterable<ResourceSnapshot> {
-    const client = await this.client(subscriptionId);
+    const client = await this.clients.for(subscriptionId);
     const wanted = new Set(this.auditTables.map((t) => t.toLowerCase()));
     for await (const workspace of client.workspaces.list(options)) {
       if (workspace.id === undefined) continue;
@@ -73,19 +78,4 @@ export class LogAnalyticsFamily implements ResourceFamily {
     return LOG_ANALYTICS_API_VERSION;
   }
 
-  private client(subscriptionId: string): Promise<OperationalInsightsManagementClient> {
-    let client = this.clients.get(subscriptionId);
-    if (client === undefined) {
-      client = import('@azure/arm-operationalinsights').then(
-        ({ OperationalInsightsManagementClient: Client }) =>
-          new Client(this.settings.credential, subscriptionId, {
-            ...(this.settings.endpoint === undefined ? {} : { endpoint: this.settings.endpoint }),
-            ...(this.settings.ca === undefined ? {} : { tlsOptions: { ca: this.settings.ca } }),
-            retryOptions: { maxRetries: this.settings.maxRetries, maxRetryDelayInMs: 10_000 },
-          }),
-      );
-      this.clients.set(subscriptionId, client);
-    }
-    return client;
-  }
 }

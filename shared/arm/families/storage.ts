@@ -7,7 +7,7 @@ import type { Change } from '../../remediator.js';
 import { parseResourceId, type ArmResourceId } from '../resourceId.js';
 import { BLOB_CONTAINER, BLOB_SERVICE, STORAGE_ACCOUNT } from '../resourceTypes.js';
 import type { ResourceSnapshot } from '../snapshot.js';
-import { ClientCache, requireResourceGroup, type AppliedChange, type CallOptions, type ClientSettings, type ResourceFamily } from './family.js';
+import { armClientOptions, ClientCache, requireResourceGroup, type AppliedChange, type CallOptions, type ClientSettings, type ResourceFamily } from './family.js';
 
 /**
  * Pinned rather than the SDK's default (20.1.0 defaults to 2026-04-01): the version the spec
@@ -24,12 +24,7 @@ export class StorageFamily implements ResourceFamily {
   constructor(settings: ClientSettings) {
     this.clients = new ClientCache(
       (subscriptionId) =>
-        new StorageManagementClient(settings.credential, subscriptionId, {
-          apiVersion: STORAGE_API_VERSION,
-          ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-          ...(settings.ca === undefined ? {} : { tlsOptions: { ca: settings.ca } }),
-          retryOptions: { maxRetries: settings.maxRetries, maxRetryDelayInMs: 10_000 },
-        }),
+        new StorageManagementClient(settings.credential, subscriptionId, { apiVersion: STORAGE_API_VERSION, ...armClientOptions(settings) }),
     );
   }
 
