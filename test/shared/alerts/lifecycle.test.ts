@@ -4,6 +4,7 @@
  * checks the HMAC itself. Open → fold → resolve, outage and recovery, severity routing,
  * deletion and the sweep's reconciliation.
  */
+import { writeFile } from 'node:fs/promises';
 import { AzureKeyCredential } from '@azure/core-auth';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadSandboxState } from '../../../sandbox/index.js';
@@ -144,5 +145,16 @@ describe('alert lifecycle', () => {
     expect(await w.runtime.alertStore.listAll()).toEqual([]);
     const summary = (await w.audit()).filter((x) => x.kind === 'sweep-summary').at(-1);
     expect(summary?.reason).toMatch(/alerts: 2 resolved as gone/);
+  });
+
+  it('an unreadable alert state store never silences a page: it goes out without folding, and the audit says so', async () => {
+    world = await startWorld(await exampleState(), ALERT_MODE, { alertSinks: (sandbox) => [topicSink(sandbox)] });
+    const w = world;
+    await writeFile(`${w.home}/alerts.json`, '{ not json', 'utf8');
+    const { results } = await w.runtime.pipeline.processBatch([armWriteEvent(PRESCRIPTIONS)]);
+    expect(results[0]?.decision).toBe('alerted');
+    expect(w.sandbox.topic.received.map((r) => (r.event as { type: string }).type)).toEqual(['com.hipaa-remediator.finding.opened']);
+    expect((await alertRecords(w)).at(-1)?.alert).toMatchObject({ transition: 'opened', delivered: ['log:opened', 'oncall-topic:opened'] });
+    expect(w.logLines.join('')).toMatch(/alert state store unavailable: delivering without lifecycle state/);
   });
 });
