@@ -159,7 +159,7 @@ describe('reliability under ARM faults and at-least-once delivery', () => {
     } finally {
       await world.close();
     }
-  }, 300_000);
+  }, Math.max(300_000, EVENTS * 120));
 });
 
 /**
