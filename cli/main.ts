@@ -5,6 +5,7 @@ import { auditCommand } from './audit.js';
 import { modesCommand } from './modes.js';
 import { processCommand } from './process.js';
 import { remediatorsCommand } from './remediators.js';
+import { reportCommand } from './report.js';
 import { restoreCommand } from './restore.js';
 import { serveCommand } from './serve.js';
 import { sweepCommand } from './sweep.js';
@@ -18,10 +19,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   modes: modesCommand,
   sweep: sweepCommand,
   restore: restoreCommand,
+  report: reportCommand,
 };
-
-/** Contract commands whose features are not built yet: refused plainly, never faked. */
-const NOT_YET = new Set(['report']);
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -31,10 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const run = COMMANDS[command];
   try {
-    if (run === undefined) {
-      if (NOT_YET.has(command)) throw new UsageError(`"${command}" is not available in this version yet`);
-      throw new UsageError(`unknown command "${command}"\n${USAGE}`);
-    }
+    if (run === undefined) throw new UsageError(`unknown command "${command}"\n${USAGE}`);
     return await run(args);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {

@@ -28,6 +28,7 @@ import { EventGridSink } from '../shared/alerts/sinks/eventGrid.js';
 import { configuredSinks } from '../shared/alerts/sinks/configured.js';
 import { openSandbox, readStateFile, SANDBOX_SERVICE_IDENTITY } from './sandboxSession.js';
 import { COMMON_OPTIONS, EXIT, parse, UsageError } from './usage.js';
+import { configuredReportSource, localReportSource } from '../shared/report/source.js';
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
@@ -81,7 +82,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     if (host !== '127.0.0.1' && host !== 'localhost' && (key === undefined || key.length < 32)) {
       throw new UsageError('listening beyond loopback needs HIPAA_REMEDIATOR_WEBHOOK_KEY (at least 32 characters)');
     }
-    const admin = adminApi(runtime, await authenticatorFromEnv(process.env, home), configuredAuditVerifier(process.env, home, arm.credential));
+    const admin = adminApi(runtime, await authenticatorFromEnv(process.env, home), configuredAuditVerifier(process.env, home, arm.credential), () => configuredReportSource(process.env, home, arm.credential));
     const webhook = await startWebhookServer({ port, host, processBatch: (b) => runtime.pipeline.processBatch(b), log, admin, ...(key === undefined ? {} : { key }) });
     print(`serving Azure subscription ${String(azureSubscriptionId())}: Event Grid webhook at ${webhook.url}${key === undefined ? '' : '?code=…'}`);
     await untilSignal();
@@ -107,7 +108,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     if (data?.schema === 'hipaa-remediator.alert/1') print(`alert    ${formatAlert(data)}  → Event Grid topic`);
   });
   const adminToken = await ensureLocalAdminToken(home);
-  const admin = adminApi(runtime, localTokenAuthenticator(adminToken.token), () => verifyLocalAudit(home));
+  const admin = adminApi(runtime, localTokenAuthenticator(adminToken.token), () => verifyLocalAudit(home), () => localReportSource(home));
   const webhook = await startWebhookServer({ port, processBatch: (b) => runtime.pipeline.processBatch(b), log, admin });
   session.sandbox.onChange((change: SandboxChange) => {
     const who = change.caller.objectId === SANDBOX_SERVICE_IDENTITY.objectId ? 'hipaa-remediator (self)' : `${change.caller.principalType} ${change.caller.objectId.slice(0, 8)}…`;

@@ -31,6 +31,7 @@ export const USAGE = `Usage:
   hipaa-remediator modes list [--json] | set <remediator> <off|alert|remediate> [--resource-group RG] [--reason R]
                        | unset <remediator> [--resource-group RG] | explain <resource id> [--json]
   hipaa-remediator audit verify [--json] | show [--since T] [--json] | export <file>
+  hipaa-remediator report  --html <file> | --json [--since <ISO time>] [--until <ISO time>]
 
 Common options: --home <dir> (default .hipaa-remediator/ or HIPAA_REMEDIATOR_HOME), --config <file>
 Exit codes: 0 done; 1 a check or an action failed; 2 bad input or usage.`;

@@ -12,7 +12,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import type { Authenticator } from '../shared/admin/api.js';
 import { adminApi } from '../shared/admin/host.js';
 import { authenticatorFromEnv } from '../shared/admin/authFromEnv.js';
-import { functionsAuditVerifier, functionsHome, functionsRuntime } from './runtime.js';
+import { functionsAuditVerifier, functionsHome, functionsReportSource, functionsRuntime } from './runtime.js';
 
 let authenticator: Promise<Authenticator> | undefined;
 
@@ -21,7 +21,7 @@ export async function admin(request: HttpRequest, context: InvocationContext): P
   const runtime = await functionsRuntime();
   const url = new URL(request.url);
   const authorization = request.headers.get('authorization');
-  const reply = await adminApi(runtime, await authenticator, functionsAuditVerifier())({
+  const reply = await adminApi(runtime, await authenticator, functionsAuditVerifier(), () => functionsReportSource())({
     method: request.method,
     path: url.pathname,
     query: url.searchParams,
@@ -29,7 +29,7 @@ export async function admin(request: HttpRequest, context: InvocationContext): P
     ...(authorization === null ? {} : { authorization }),
   });
   context.log(`admin ${request.method} ${url.pathname} → ${reply.status}`);
-  return { status: reply.status, jsonBody: reply.body };
+  return reply.contentType === undefined ? { status: reply.status, jsonBody: reply.body } : { status: reply.status, body: String(reply.body), headers: { 'content-type': reply.contentType } };
 }
 
 app.http('admin', { route: 'admin/{*path}', methods: ['GET', 'PUT', 'DELETE'], authLevel: 'function', handler: admin });

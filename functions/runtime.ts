@@ -14,6 +14,7 @@ import { configuredAudit, configuredAuditVerifier } from '../shared/audit/config
 import { configuredModeStore } from '../shared/modes/configured.js';
 import { configuredAlertStore } from '../shared/alerts/configured.js';
 import type { VerifyReport } from '../shared/audit/verify.js';
+import { configuredReportSource, type ReportSource } from '../shared/report/source.js';
 import { createRuntime, type Runtime } from '../shared/composition.js';
 import { buildConfig, ConfigError } from '../shared/config.js';
 import { createLogger } from '../shared/log.js';
@@ -33,6 +34,11 @@ export function functionsHome(env: NodeJS.ProcessEnv = process.env): string {
 /** `audit verify` for whichever audit store the Functions use. */
 export function functionsAuditVerifier(env: NodeJS.ProcessEnv = process.env): () => Promise<VerifyReport> {
   return configuredAuditVerifier(env, functionsHome(env), connection(env).credential);
+}
+
+/** The evidence report's source: the same audit store the verifier checks. */
+export function functionsReportSource(env: NodeJS.ProcessEnv = process.env): Promise<ReportSource> {
+  return configuredReportSource(env, functionsHome(env), connection(env).credential);
 }
 
 async function build(env: NodeJS.ProcessEnv): Promise<Runtime> {

@@ -44,7 +44,9 @@ export async function startWebhookServer(options: {
       readBody(request, MAX_BODY_BYTES)
         .then(async (body) => {
           const reply = await admin({ method: request.method ?? 'GET', path, query: url.searchParams, body, ...(request.headers.authorization === undefined ? {} : { authorization: request.headers.authorization }) });
-          send(reply.status, {}, reply.body);
+          if (reply.contentType === undefined) return send(reply.status, {}, reply.body);
+          response.writeHead(reply.status, { 'content-type': reply.contentType });
+          response.end(String(reply.body));
         })
         .catch((error: unknown) => {
           options.log.error({ err: error }, 'admin request failed');

@@ -5,12 +5,16 @@
  *   PUT    /api/admin/modes/<remediator>[?resourceGroup=RG]  {"mode": "...", "reason": "..."}
  *   DELETE /api/admin/modes/<remediator>[?resourceGroup=RG]
  *   GET    /api/admin/audit/verify
+ *   GET    /api/admin/report[?since=T][&until=T][&format=json]   the evidence report (HTML unless format=json)
  * Every call is authenticated; refusals (401/403) are answered and recorded in the audit.
  */
 import { tryParseResourceId } from '../arm/resourceId.js';
 import type { AuditStore } from '../audit/record.js';
 import type { VerifyReport } from '../audit/verify.js';
 import type { Logger } from '../log.js';
+import { renderReportHtml } from '../report/html.js';
+import type { ReportData } from '../report/model.js';
+import { ReportInputError, reportWindow, type ReportWindow } from '../report/window.js';
 import { changeMode, ModeChangeError } from '../modes/changes.js';
 import type { ModeResolver } from '../modes/resolver.js';
 import type { ModeStore } from '../modes/store.js';
@@ -33,7 +37,9 @@ export interface AdminRequest {
 
 export interface AdminResponse {
   status: number;
+  /** JSON unless `contentType` is set: then a string, sent as is with that Content-Type. */
   body: unknown;
+  contentType?: string;
 }
 
 export interface AdminDeps {
@@ -45,6 +51,8 @@ export interface AdminDeps {
   configModes: Readonly<Record<string, string>>;
   dryRun: boolean;
   verify: () => Promise<VerifyReport>;
+  /** The evidence report over the audit store `verify` checks; undefined: not served by this host (501). */
+  report?: (window: ReportWindow) => Promise<ReportData>;
   log: Logger;
 }
 
@@ -84,6 +92,23 @@ export async function handleAdmin(request: AdminRequest, deps: AdminDeps): Promi
   }
   if (request.method === 'GET' && path === `${ADMIN_PREFIX}/audit/verify`) {
     return { status: 200, body: await deps.verify() };
+  }
+  if (request.method === 'GET' && path === `${ADMIN_PREFIX}/report`) {
+    const format = request.query.get('format') ?? 'html';
+    if (format !== 'html' && format !== 'json') return { status: 400, body: { error: 'format must be html or json' } };
+    let window: ReportWindow;
+    try {
+      // `?since=&until=` (a form left blank) means no bound, not a bad time.
+      const bound = (name: string): string | undefined => (request.query.get(name) ?? '') || undefined;
+      window = reportWindow({ since: bound('since'), until: bound('until') });
+    } catch (error) {
+      if (error instanceof ReportInputError) return { status: 400, body: { error: error.message.replace(/--(since|until)/g, '$1') } };
+      throw error;
+    }
+    if (deps.report === undefined) return { status: 501, body: { error: 'the report is not served by this host' } };
+    const data = await deps.report(window);
+    // A broken chain is a finding of the report, not a failure of the request: 200, with the break first on the page.
+    return format === 'json' ? { status: 200, body: data } : { status: 200, contentType: 'text/html; charset=utf-8', body: renderReportHtml(data) };
   }
   const modeMatch = new RegExp(`^${ADMIN_PREFIX}/modes/([a-z0-9-]{1,100})$`).exec(path);
   if (modeMatch !== null && write) {

@@ -2,9 +2,17 @@
 import { REMEDIATORS } from '../../remediators/index.js';
 import type { VerifyReport } from '../audit/verify.js';
 import type { Runtime } from '../composition.js';
+import { buildReport } from '../report/build.js';
+import type { ReportSource } from '../report/source.js';
 import { handleAdmin, type AdminRequest, type AdminResponse, type Authenticator } from './api.js';
 
-export function adminApi(runtime: Runtime, authenticate: Authenticator, verify: () => Promise<VerifyReport>): (request: AdminRequest) => Promise<AdminResponse> {
+/** `reportSource`: the audit store `verify` checks, opened for each report (the Azure SDKs load only then). */
+export function adminApi(runtime: Runtime, authenticate: Authenticator, verify: () => Promise<VerifyReport>, reportSource?: () => Promise<ReportSource>): (request: AdminRequest) => Promise<AdminResponse> {
+  const report =
+    reportSource === undefined
+      ? undefined
+      : async (window: Parameters<typeof buildReport>[1]) =>
+          buildReport({ source: await reportSource(), modeStore: runtime.modeStore, alertStore: runtime.alertStore, config: runtime.config, remediators: REMEDIATORS }, window);
   return (request) =>
     handleAdmin(request, {
       authenticate,
@@ -15,6 +23,7 @@ export function adminApi(runtime: Runtime, authenticate: Authenticator, verify: 
       configModes: runtime.config.modes,
       dryRun: runtime.config.dryRun,
       verify,
+      ...(report === undefined ? {} : { report }),
       log: runtime.log,
     });
 }
