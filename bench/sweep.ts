@@ -25,6 +25,13 @@ function state(accounts: number, assignments: number) {
   for (let i = 0; i < accounts; i++) {
     const id = `/subscriptions/${SUB}/resourceGroups/rg-${i % 20}/providers/Microsoft.Storage/storageAccounts/st${String(i).padStart(8, '0')}`;
     resources.push({ id, name: id.split('/').at(-1)!, type: 'Microsoft.Storage/storageAccounts', location: 'eastus2', kind: 'StorageV2', properties: { allowBlobPublicAccess: false, supportsHttpsTrafficOnly: true, minimumTlsVersion: 'TLS1_2' } });
+    // Protected blob services: the sweep's cost is listing and judging them, as in a subscription kept compliant.
+    resources.push({
+      id: `${id}/blobServices/default`,
+      name: 'default',
+      type: 'Microsoft.Storage/storageAccounts/blobServices',
+      properties: { deleteRetentionPolicy: { enabled: true, days: 30 }, containerDeleteRetentionPolicy: { enabled: true, days: 30 }, isVersioningEnabled: true },
+    });
     if (i % 5 === 0) {
       resources.push({ id: `${id}/blobServices/default/containers/data`, name: 'data', type: 'Microsoft.Storage/storageAccounts/blobServices/containers', properties: { publicAccess: 'None' } });
     }
@@ -53,7 +60,8 @@ export async function benchSweep(accounts: number, assignments: number): Promise
   try {
     const runtime = await createRuntime({
       home: await mkdtemp(join(tmpdir(), 'hipaa-bench-sweep-')),
-      config: { ...buildConfig({ maxRemediationsPerBatch: 100_000 }, {}), selfIds: new Set([SANDBOX_SERVICE_IDENTITY.objectId]) },
+      // No audit workspace in this subscription: diagnostic settings are listed per blob service but not judged.
+      config: { ...buildConfig({ maxRemediationsPerBatch: 100_000, modes: { 'diagnostic-settings': 'off' } }, {}), selfIds: new Set([SANDBOX_SERVICE_IDENTITY.objectId]) },
       arm: sandboxConnection(sandbox.url, sandbox.ca),
       log: createLogger({ level: 'silent' }),
       subscriptions: new Set([SUB]),

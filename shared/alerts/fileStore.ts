@@ -1,22 +1,31 @@
 /**
- * Embedded AlertStore: `<home>/alerts.json`, replaced atomically (temp file, then rename).
- * Held in memory after the first read, because a sweep asks about every resource it sees and
- * the embedded mode has one writing process per home (as the local audit does).
+ * Embedded AlertStore: `<home>/alerts.json`, a journal of JSON lines (`{"put": record}` or
+ * `{"delete": key}`) replayed on first use and appended to on every change, so a sweep that
+ * opens thousands of alerts writes each once instead of rewriting the whole state each time.
+ * The journal is compacted (rewritten atomically: temp file, then rename) when it has grown
+ * well past the live records. Held in memory after the first read: the embedded mode has one
+ * writing process per home (as the local audit does).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { KeyedMutex } from '../concurrency.js';
 import { AlertConflictError, alertRecordSchema, type AlertRecord, type AlertStore, type VersionedAlert } from './record.js';
 
-const fileSchema = z.object({ alerts: z.array(alertRecordSchema) }).strict();
+const entrySchema = z.union([z.object({ put: alertRecordSchema }).strict(), z.object({ delete: z.string().min(1) }).strict()]);
+
+/** Compact when the journal holds this many more lines than there are live records. */
+const COMPACT_SLACK = 1000;
 
 /** Read-modify-write of one file must not interleave within this process. */
 const FILE_LOCKS = new KeyedMutex();
 
 export class FileAlertStore implements AlertStore {
   private records: Map<string, AlertRecord> | undefined;
+  /** Alert keys by every resource id a record's resource is at or under: `listUnder` is one lookup, not a scan. */
+  private readonly byAncestor = new Map<string, Set<string>>();
+  private journalLines = 0;
 
   constructor(readonly location: string) {}
 
@@ -30,10 +39,11 @@ export class FileAlertStore implements AlertStore {
   }
 
   async listUnder(resourceKey: string): Promise<VersionedAlert[]> {
+    const records = await this.load();
     const out: VersionedAlert[] = [];
-    for (const record of (await this.load()).values()) {
-      const resource = record.resourceId.toLowerCase();
-      if (resource === resourceKey || resource.startsWith(`${resourceKey}/`)) out.push(versioned(record));
+    for (const key of this.byAncestor.get(resourceKey) ?? []) {
+      const record = records.get(key);
+      if (record !== undefined) out.push(versioned(record));
     }
     return out;
   }
@@ -43,22 +53,56 @@ export class FileAlertStore implements AlertStore {
   }
 
   put(record: AlertRecord, etag: string | null): Promise<string> {
-    return this.update((records) => {
-      const current = records.get(record.key);
-      if (etag === null ? current !== undefined : current === undefined || etagOf(current) !== etag) {
-        throw new AlertConflictError(`alert ${record.key} changed concurrently`);
-      }
+    return this.change(record.key, etag, () => {
       const parsed = alertRecordSchema.parse(record);
-      records.set(record.key, parsed);
-      return etagOf(parsed);
+      return { line: { put: parsed }, apply: (records) => this.set(records, parsed), result: etagOf(parsed) };
     });
   }
 
   delete(key: string, etag: string): Promise<void> {
-    return this.update((records) => {
+    return this.change(key, etag, () => ({ line: { delete: key }, apply: (records) => this.remove(records, key), result: undefined }));
+  }
+
+  private set(records: Map<string, AlertRecord>, record: AlertRecord): void {
+    this.remove(records, record.key);
+    records.set(record.key, record);
+    for (const ancestor of ancestorsOf(record.resourceId)) {
+      let keys = this.byAncestor.get(ancestor);
+      if (keys === undefined) {
+        keys = new Set();
+        this.byAncestor.set(ancestor, keys);
+      }
+      keys.add(record.key);
+    }
+  }
+
+  private remove(records: Map<string, AlertRecord>, key: string): void {
+    const record = records.get(key);
+    if (record === undefined) return;
+    records.delete(key);
+    for (const ancestor of ancestorsOf(record.resourceId)) {
+      const keys = this.byAncestor.get(ancestor);
+      keys?.delete(key);
+      if (keys?.size === 0) this.byAncestor.delete(ancestor);
+    }
+  }
+
+  /** A conditional change: checked against the current record, appended to the journal, then applied in memory. */
+  private change<T>(key: string, etag: string | null, prepare: () => { line: z.infer<typeof entrySchema>; apply: (records: Map<string, AlertRecord>) => void; result: T }): Promise<T> {
+    return FILE_LOCKS.run(this.location, async () => {
+      const records = await this.load();
       const current = records.get(key);
-      if (current === undefined || etagOf(current) !== etag) throw new AlertConflictError(`alert ${key} changed concurrently`);
-      records.delete(key);
+      if (etag === null ? current !== undefined : current === undefined || etagOf(current) !== etag) {
+        throw new AlertConflictError(`alert ${key} changed concurrently`);
+      }
+      const { line, apply, result } = prepare();
+      await mkdir(dirname(this.location), { recursive: true, mode: 0o700 });
+      await appendFile(this.location, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+      // Only a change that reached the file becomes the state others read.
+      apply(records);
+      this.journalLines += 1;
+      if (this.journalLines > records.size + COMPACT_SLACK) await this.compact(records);
+      return result;
     });
   }
 
@@ -69,27 +113,52 @@ export class FileAlertStore implements AlertStore {
       text = await readFile(this.location, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      text = '{"alerts":[]}';
+      text = '';
     }
-    const parsed = fileSchema.safeParse(JSON.parse(text) as unknown);
-    if (!parsed.success) throw new Error(`alert store ${this.location} is corrupt: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    this.records = new Map(parsed.data.alerts.map((record) => [record.key, record]));
-    return this.records;
+    const records = new Map<string, AlertRecord>();
+    // The first embedded format was one document, `{"alerts": [...]}`: read it as a snapshot.
+    const legacy = legacySnapshot(text);
+    if (legacy !== undefined) text = legacy.map((record) => JSON.stringify({ put: record })).join('\n');
+    const lines = text.split('\n').filter((line) => line.trim().length > 0);
+    lines.forEach((line, index) => {
+      let entry: z.infer<typeof entrySchema>;
+      try {
+        entry = entrySchema.parse(JSON.parse(line) as unknown);
+      } catch (error) {
+        throw new Error(`alert store ${this.location} is corrupt at line ${index + 1}: ${error instanceof Error ? error.message.slice(0, 200) : 'invalid'}`);
+      }
+      if ('put' in entry) this.set(records, entry.put);
+      else this.remove(records, entry.delete);
+    });
+    this.records = records;
+    this.journalLines = lines.length;
+    return records;
   }
 
-  private update<T>(change: (records: Map<string, AlertRecord>) => T): Promise<T> {
-    return FILE_LOCKS.run(this.location, async () => {
-      const records = new Map(await this.load());
-      const result = change(records);
-      await mkdir(dirname(this.location), { recursive: true, mode: 0o700 });
-      const temp = `${this.location}.${process.pid}.tmp`;
-      const alerts = [...records.values()].sort((a, b) => a.key.localeCompare(b.key));
-      await writeFile(temp, `${JSON.stringify({ alerts }, null, 2)}\n`, { mode: 0o600 });
-      await rename(temp, this.location);
-      // Only a change that reached the disk becomes the state others read.
-      this.records = records;
-      return result;
-    });
+  /** Rewrites the journal as one put per live record, atomically. Caller holds the file lock. */
+  private async compact(records: Map<string, AlertRecord>): Promise<void> {
+    const temp = `${this.location}.${process.pid}.tmp`;
+    const text = [...records.values()].map((record) => `${JSON.stringify({ put: record })}\n`).join('');
+    await writeFile(temp, text, { mode: 0o600 });
+    await rename(temp, this.location);
+    this.journalLines = records.size;
+  }
+}
+
+/** The resource id itself and every id above it (`/subscriptions/s`, `.../resourceGroups/rg`, ...), lower case. */
+function ancestorsOf(resourceId: string): string[] {
+  const parts = resourceId.toLowerCase().split('/');
+  const out: string[] = [];
+  for (let end = 2; end <= parts.length; end++) out.push(parts.slice(0, end).join('/'));
+  return out;
+}
+
+function legacySnapshot(text: string): AlertRecord[] | undefined {
+  if (!text.trimStart().startsWith('{"alerts"') && !text.trimStart().startsWith('{\n  "alerts"')) return undefined;
+  try {
+    return z.object({ alerts: z.array(alertRecordSchema) }).strict().parse(JSON.parse(text) as unknown).alerts;
+  } catch {
+    return undefined;
   }
 }
 
