@@ -108,7 +108,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     if (data?.schema === 'hipaa-remediator.alert/1') print(`alert    ${formatAlert(data)}  → Event Grid topic`);
   });
   const adminToken = await ensureLocalAdminToken(home);
-  const admin = adminApi(runtime, localTokenAuthenticator(adminToken.token), () => verifyLocalAudit(home), () => localReportSource(home));
+  const admin = adminApi(runtime, localTokenAuthenticator(adminToken.token), () => verifyLocalAudit(home), () => localReportSource(home), { tokenPath: adminToken.path });
   const webhook = await startWebhookServer({ port, processBatch: (b) => runtime.pipeline.processBatch(b), log, admin });
   session.sandbox.onChange((change: SandboxChange) => {
     const who = change.caller.objectId === SANDBOX_SERVICE_IDENTITY.objectId ? 'hipaa-remediator (self)' : `${change.caller.principalType} ${change.caller.objectId.slice(0, 8)}…`;
@@ -120,6 +120,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   print(`audit log: ${runtime.audit.location}`);
   print(`alerts: ${alertSinks.map((sink) => sink.name).join(', ')} (state in ${runtime.alertStore.location}); the sandbox topic is ${session.sandbox.topicEndpoint}`);
   print(`admin API: ${webhook.url.replace(/\/api\/events$/, '/api/admin/modes')} (Authorization: Bearer <token in ${adminToken.path}>)`);
+  print(`operator console: ${webhook.url.replace(/\/api\/events$/, '/console')} (sign in with the token in ${adminToken.path})`);
   // The sweep finds what no event reported (and what time alone expired): once at start, then on a timer.
   const runSweep = (): void => {
     runtime.pipeline.sweep(randomUUID()).then(

@@ -9,27 +9,38 @@
  * call refused in Azure (fail closed). See shared/admin/authFromEnv.ts.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import type { Authenticator } from '../shared/admin/api.js';
+import type { AdminRequest, AdminResponse } from '../shared/admin/api.js';
 import { adminApi } from '../shared/admin/host.js';
 import { authenticatorFromEnv } from '../shared/admin/authFromEnv.js';
 import { functionsAuditVerifier, functionsHome, functionsReportSource, functionsRuntime } from './runtime.js';
 
-let authenticator: Promise<Authenticator> | undefined;
+let handler: Promise<(request: AdminRequest) => Promise<AdminResponse>> | undefined;
+
+/** One handler per instance: the console's sessions and CSRF key live in it. */
+async function adminHandler(): Promise<(request: AdminRequest) => Promise<AdminResponse>> {
+  const authenticator = await authenticatorFromEnv(process.env, functionsHome());
+  return adminApi(await functionsRuntime(), authenticator, functionsAuditVerifier(), () => functionsReportSource());
+}
 
 export async function admin(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  authenticator ??= authenticatorFromEnv(process.env, functionsHome());
-  const runtime = await functionsRuntime();
+  handler ??= adminHandler();
   const url = new URL(request.url);
   const authorization = request.headers.get('authorization');
-  const reply = await adminApi(runtime, await authenticator, functionsAuditVerifier(), () => functionsReportSource())({
+  const headers: Record<string, string> = {};
+  for (const [name, value] of request.headers.entries()) headers[name.toLowerCase()] = value;
+  const reply = await (await handler)({
     method: request.method,
     path: url.pathname,
     query: url.searchParams,
     body: await request.text(),
+    headers,
+    protocol: url.protocol === 'https:' ? 'https' : 'http',
     ...(authorization === null ? {} : { authorization }),
   });
   context.log(`admin ${request.method} ${url.pathname} → ${reply.status}`);
-  return reply.contentType === undefined ? { status: reply.status, jsonBody: reply.body } : { status: reply.status, body: String(reply.body), headers: { 'content-type': reply.contentType } };
+  return reply.contentType === undefined
+    ? { status: reply.status, jsonBody: reply.body, ...(reply.headers === undefined ? {} : { headers: reply.headers }) }
+    : { status: reply.status, body: String(reply.body), headers: { ...reply.headers, 'content-type': reply.contentType } };
 }
 
-app.http('admin', { route: 'admin/{*path}', methods: ['GET', 'PUT', 'DELETE'], authLevel: 'function', handler: admin });
+app.http('admin', { route: 'admin/{*path}', methods: ['GET', 'POST', 'PUT', 'DELETE'], authLevel: 'function', handler: admin });

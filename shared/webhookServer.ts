@@ -40,12 +40,18 @@ export async function startWebhookServer(options: {
     const code = url.searchParams.get('code') ?? undefined;
     if (path === '/healthz' && request.method === 'GET') return send(200, {}, { status: 'ok' });
     const admin = options.admin;
+    // The operator console's short address.
+    if (admin !== undefined && (path === '/console' || path === '/console/') && request.method === 'GET') return send(303, { location: `${ADMIN_PREFIX}/console` });
     if (admin !== undefined && (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`))) {
       readBody(request, MAX_BODY_BYTES)
         .then(async (body) => {
-          const reply = await admin({ method: request.method ?? 'GET', path, query: url.searchParams, body, ...(request.headers.authorization === undefined ? {} : { authorization: request.headers.authorization }) });
-          if (reply.contentType === undefined) return send(reply.status, {}, reply.body);
-          response.writeHead(reply.status, { 'content-type': reply.contentType });
+          const headers: Record<string, string | undefined> = {};
+          for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+          // Plain HTTP here; a TLS-terminating proxy in front says so (the console's cookie is then Secure).
+          const protocol = request.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+          const reply = await admin({ method: request.method ?? 'GET', path, query: url.searchParams, body, headers, protocol, ...(request.headers.authorization === undefined ? {} : { authorization: request.headers.authorization }) });
+          if (reply.contentType === undefined) return send(reply.status, reply.headers ?? {}, reply.body);
+          response.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType });
           response.end(String(reply.body));
         })
         .catch((error: unknown) => {

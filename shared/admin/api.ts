@@ -6,6 +6,7 @@
  *   DELETE /api/admin/modes/<remediator>[?resourceGroup=RG]
  *   GET    /api/admin/audit/verify
  *   GET    /api/admin/report[?since=T][&until=T][&format=json]   the evidence report (HTML unless format=json)
+ *   GET    /api/admin/console, POST /api/admin/console/{login,logout,modes}   the operator console (shared/console)
  * Every call is authenticated; refusals (401/403) are answered and recorded in the audit.
  */
 import { tryParseResourceId } from '../arm/resourceId.js';
@@ -19,12 +20,18 @@ import { changeMode, ModeChangeError } from '../modes/changes.js';
 import type { ModeResolver } from '../modes/resolver.js';
 import type { ModeStore } from '../modes/store.js';
 import type { Remediator } from '../remediator.js';
+import type { AlertStore } from '../alerts/record.js';
+import type { ReportSource } from '../report/source.js';
+import { consoleSession, CONSOLE_PATH, handleConsole, type ConsoleState } from '../console/handler.js';
 
 export type AuthResult =
   | { ok: true; principal: { objectId: string; appId?: string; kind: 'user' | 'app'; roles: string[] }; canWrite: boolean }
   | { ok: false; status: 401 | 403; reason: string };
 
-export type Authenticator = (authorizationHeader: string | undefined, access: 'read' | 'write') => Promise<AuthResult>;
+export type Authenticator = ((authorizationHeader: string | undefined, access: 'read' | 'write') => Promise<AuthResult>) & {
+  /** The console may exchange this authenticator's bearer token for a browser session (the local token). */
+  readonly consoleLogin?: boolean;
+};
 
 export interface AdminRequest {
   method: string;
@@ -33,6 +40,10 @@ export interface AdminRequest {
   query: URLSearchParams;
   authorization?: string;
   body: string;
+  /** Request headers, names in lower case (the console reads cookie, origin, referer, host). */
+  headers?: Readonly<Record<string, string | undefined>>;
+  /** How the request reached the host; `https` makes the console's cookie Secure. */
+  protocol?: 'http' | 'https';
 }
 
 export interface AdminResponse {
@@ -40,6 +51,8 @@ export interface AdminResponse {
   /** JSON unless `contentType` is set: then a string, sent as is with that Content-Type. */
   body: unknown;
   contentType?: string;
+  /** Extra response headers (the console: set-cookie, location, content-security-policy). */
+  headers?: Record<string, string>;
 }
 
 export interface AdminDeps {
@@ -53,6 +66,10 @@ export interface AdminDeps {
   verify: () => Promise<VerifyReport>;
   /** The evidence report over the audit store `verify` checks; undefined: not served by this host (501). */
   report?: (window: ReportWindow) => Promise<ReportData>;
+  /** The console: its sessions, the alert store it lists open alerts from, the audit it reads recent decisions from. */
+  console?: ConsoleState;
+  alertStore?: AlertStore;
+  reportSource?: () => Promise<ReportSource>;
   log: Logger;
 }
 
@@ -61,8 +78,14 @@ const MAX_BODY = 64 * 1024;
 
 export async function handleAdmin(request: AdminRequest, deps: AdminDeps): Promise<AdminResponse> {
   const path = request.path.replace(/\/+$/, '');
+  if (path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`)) {
+    if (deps.console === undefined) return { status: 404, body: { error: 'not found' } };
+    return handleConsole({ ...request, path }, deps, deps.console);
+  }
   const write = request.method === 'PUT' || request.method === 'DELETE';
-  const auth = await deps.authenticate(request.authorization, write ? 'write' : 'read');
+  // The console's session cookie also opens the report it links to (a GET: no change, SameSite=Strict).
+  const session = request.authorization === undefined && request.method === 'GET' && path === `${ADMIN_PREFIX}/report` && deps.console !== undefined ? consoleSession(request, deps.console) : undefined;
+  const auth: AuthResult = session !== undefined ? { ok: true, principal: session.session.principal, canWrite: session.session.canWrite } : await deps.authenticate(request.authorization, write ? 'write' : 'read');
   if (!auth.ok) {
     // Recorded: who keeps knocking at the admin door is evidence too (164.308(a)(1)(ii)(D)).
     await deps.audit.append({ kind: 'rejection', decision: 'rejected', reason: `admin API ${auth.status}: ${auth.reason} (${request.method} ${path.slice(0, 200)})` });

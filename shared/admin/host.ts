@@ -4,10 +4,15 @@ import type { VerifyReport } from '../audit/verify.js';
 import type { Runtime } from '../composition.js';
 import { buildReport } from '../report/build.js';
 import type { ReportSource } from '../report/source.js';
+import { allowsConsoleLogin, createConsoleState } from '../console/handler.js';
 import { handleAdmin, type AdminRequest, type AdminResponse, type Authenticator } from './api.js';
 
-/** `reportSource`: the audit store `verify` checks, opened for each report (the Azure SDKs load only then). */
-export function adminApi(runtime: Runtime, authenticate: Authenticator, verify: () => Promise<VerifyReport>, reportSource?: () => Promise<ReportSource>): (request: AdminRequest) => Promise<AdminResponse> {
+/**
+ * `reportSource`: the audit store `verify` checks, opened for each report (the Azure SDKs load only then).
+ * The console's sessions live in the returned handler: create it once per host.
+ */
+export function adminApi(runtime: Runtime, authenticate: Authenticator, verify: () => Promise<VerifyReport>, reportSource?: () => Promise<ReportSource>, options: { tokenPath?: string } = {}): (request: AdminRequest) => Promise<AdminResponse> {
+  const consoleState = createConsoleState({ loginAllowed: allowsConsoleLogin(authenticate), ...(options.tokenPath === undefined ? {} : { tokenPath: options.tokenPath }) });
   const report =
     reportSource === undefined
       ? undefined
@@ -24,6 +29,9 @@ export function adminApi(runtime: Runtime, authenticate: Authenticator, verify: 
       dryRun: runtime.config.dryRun,
       verify,
       ...(report === undefined ? {} : { report }),
+      console: consoleState,
+      alertStore: runtime.alertStore,
+      ...(reportSource === undefined ? {} : { reportSource }),
       log: runtime.log,
     });
 }

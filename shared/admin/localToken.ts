@@ -25,11 +25,13 @@ export async function ensureLocalAdminToken(home: string): Promise<{ token: stri
 /** Holder of the local token is an operator: it can read and change. */
 export function localTokenAuthenticator(token: string): Authenticator {
   const expected = Buffer.from(token);
-  return (header) => {
+  const authenticate: Authenticator = (header) => {
     const given = /^Bearer (\S+)$/.exec(header ?? '')?.[1];
     if (given === undefined) return Promise.resolve({ ok: false, status: 401, reason: 'missing bearer token' });
     const actual = Buffer.from(given);
     if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return Promise.resolve({ ok: false, status: 401, reason: 'invalid token' });
     return Promise.resolve({ ok: true, principal: { objectId: 'local-token', kind: 'user', roles: ['operator'] }, canWrite: true });
   };
+  // A browser may exchange it once for a console session (shared/console): the cookie never carries the token.
+  return Object.assign(authenticate, { consoleLogin: true });
 }
