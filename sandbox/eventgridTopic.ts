@@ -32,7 +32,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { Delays, listenOnLoopback } from './loopback.js';
 import { BodyTooLargeError, readBody } from '../shared/httpBody.js';
 import { type SandboxCaller, type TokenProblem, decodeSandboxToken } from './credential.js';
 import {
@@ -169,7 +169,7 @@ export class EventGridTopic implements SandboxTopic {
   readonly faults = new FaultTable();
   private readonly events: TopicReceivedEvent[] = [];
   private readonly records: TopicRequestRecord[] = [];
-  private readonly delays = new Set<() => void>();
+  private readonly delays = new Delays();
   private readonly listeners = new Set<(received: TopicReceivedEvent) => void>();
   private readonly server: https.Server;
   private readonly limits: TopicLimits;
@@ -213,22 +213,14 @@ export class EventGridTopic implements SandboxTopic {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.server.address() as AddressInfo;
-    this.baseUrl = `https://127.0.0.1:${address.port}`;
+    this.baseUrl = await listenOnLoopback(this.server);
   }
 
   /** Stops listening, drops open connections and answers nothing more to requests held by a delay fault. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const wake of this.delays) wake();
+    this.delays.wakeAll();
     if (!this.server.listening) return;
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
@@ -279,7 +271,7 @@ export class EventGridTopic implements SandboxTopic {
     // Faults stand for failures in front of the topic's own checks, so they come first.
     const fault = this.faults.take(method, url.pathname);
     if (fault !== undefined) {
-      if (fault.delayMs !== undefined) await this.sleep(fault.delayMs);
+      if (fault.delayMs !== undefined) await this.delays.sleep(fault.delayMs);
       if (this.closed || fault.resetConnection === true) return drop();
       if (fault.status !== 0) return sendError(faultError(fault));
     }
@@ -371,17 +363,7 @@ export class EventGridTopic implements SandboxTopic {
     for (const received of this.events.slice(from)) for (const listener of this.listeners) listener(structuredClone(received));
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        this.delays.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.delays.add(wake);
-    });
-  }
+
 }
 
 function badRequest(detailCode: string, message: string): TopicError {

@@ -31,7 +31,7 @@ import { type RotationPolicy, parseRotationPolicy, rotationPolicyBody } from './
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 import { type SandboxCaller, decodeSandboxToken } from './credential.js';
 import {
   EC_CURVES,
@@ -182,15 +182,7 @@ export class KeyVault {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.server.address() as AddressInfo;
-    this.baseUrl = `https://127.0.0.1:${address.port}`;
+    this.baseUrl = await listenOnLoopback(this.server);
   }
 
   async close(): Promise<void> {

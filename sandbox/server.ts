@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { Delays } from './loopback.js';
 import { buildArmEvent } from './armEvents.js';
 import { idKey, parseArmPath, subscriptionOf } from './armPath.js';
 import { createSelfSignedCertificate } from './certificate.js';
@@ -239,7 +240,7 @@ class SandboxServer implements Sandbox {
   readonly eventGrid: EventGrid;
   private readonly records: ArmRequestRecord[] = [];
   private readonly listeners = new Set<(change: SandboxChange) => void>();
-  private readonly delays = new Set<() => void>();
+  private readonly delays = new Delays();
   private readonly engine: ArmEngine;
   private readonly throttle: Throttle | undefined;
   private readonly server: https.Server;
@@ -360,7 +361,7 @@ class SandboxServer implements Sandbox {
     if (this.closed) return;
     this.closed = true;
     this.eventGrid.close();
-    for (const wake of this.delays) wake();
+    this.delays.wakeAll();
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await Promise.all([closing, this.keyVault.close(), this.eventGridTopic.close()]);
@@ -376,7 +377,7 @@ class SandboxServer implements Sandbox {
     // Faults stand for failures in front of ARM's own checks, so they come before authentication.
     const fault = this.faults.take(method, url.pathname);
     if (fault !== undefined) {
-      if (fault.delayMs !== undefined) await this.sleep(fault.delayMs);
+      if (fault.delayMs !== undefined) await this.delays.sleep(fault.delayMs);
       if (this.closed) return exchange.drop();
       if (fault.resetConnection === true) return exchange.drop();
       if (fault.status !== 0) return exchange.sendError(faultError(fault, categoryOf(method)));
@@ -485,17 +486,7 @@ class SandboxServer implements Sandbox {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        this.delays.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.delays.add(wake);
-    });
-  }
+
 }
 
 /** Starts a sandbox on 127.0.0.1 with a fresh self-signed certificate. */
