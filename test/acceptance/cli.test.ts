@@ -2,35 +2,18 @@
  * The command-line contract of DESIGN §9, run from outside as a user (or CI) runs it:
  * the built bin, real files, the public examples in ../shared/examples.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { armWriteEvent, PRESCRIPTIONS, RX01, SELF_CLAIMS } from '../helpers/events.js';
-import { REPO_ROOT, sharedPath } from '../helpers/fixtures.js';
+import { runCli, type Ran } from '../helpers/cli.js';
+import { sharedPath } from '../helpers/fixtures.js';
 
-const run = promisify(execFile);
-const BIN = join(REPO_ROOT, 'bin', 'hipaa-remediator.js');
 const EVENTS = sharedPath('examples', 'storage-events.json');
 const STATE = sharedPath('examples', 'storage-state.json');
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Ran> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, AZURE_SUBSCRIPTION_ID: '' }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const cli = runCli;
 
 let dir: string;
 beforeEach(async () => {

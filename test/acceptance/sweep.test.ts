@@ -2,27 +2,15 @@
  * `hipaa-remediator sweep` from outside: list APIs over a sandbox state, the same decisions as
  * events, one sweep-summary record, and `--now` time travel for expiry.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, sharedPath } from '../helpers/fixtures.js';
+import { runCli } from '../helpers/cli.js';
+import { sharedPath } from '../helpers/fixtures.js';
 import { SUB } from '../helpers/events.js';
 
-const run = promisify(execFile);
-const BIN = join(REPO_ROOT, 'bin', 'hipaa-remediator.js');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, AZURE_SUBSCRIPTION_ID: '', LOG_LEVEL: 'silent' }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const cli = (args: string[]) => runCli(args, { LOG_LEVEL: 'silent' });
 
 const TEMPORARY = {
   id: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleAssignments/7e7e7e7e-0000-4000-8000-000000000007`,

@@ -3,30 +3,17 @@
  * real pipeline filled (seed.ts). Every figure is checked against the records, computed here a
  * second, independent way.
  */
-import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../../shared/audit/record.js';
 import { CONTROLS } from '../../../shared/controls.js';
 import type { ReportData } from '../../../shared/report/model.js';
-import { REPO_ROOT } from '../../helpers/fixtures.js';
+import { runCli } from '../../helpers/cli.js';
 import { DAY, DRIFTER, HOSTILE_REASON, RESEARCH, seedAudit, type SeededAudit } from './seed.js';
 
-const run = promisify(execFile);
-const BIN = join(REPO_ROOT, 'bin', 'hipaa-remediator.js');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, AZURE_SUBSCRIPTION_ID: '', LOG_LEVEL: 'silent' }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const cli = (args: string[]) => runCli(args, { LOG_LEVEL: 'silent' });
 
 let seeded: SeededAudit;
 let dir: string;
