@@ -44,6 +44,12 @@ export function serviceErrorCode(error: RestError): string | undefined {
   return error.response?.headers.get('x-ms-error-code') ?? undefined;
 }
 
+/** What a failed Table call says: the service's error code, not its JSON body, keeps audit reasons and logs readable. */
+export function describeTableError(error: unknown): string {
+  if (error instanceof RestError && error.statusCode !== undefined) return `${error.statusCode} ${serviceErrorCode(error) ?? 'with no error code'}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
 export function isStatus(error: unknown, status: number): boolean {
   return error instanceof RestError && error.statusCode === status;
 }

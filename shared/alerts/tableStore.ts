@@ -22,9 +22,9 @@
  * ETag = the entity's ETag; writes are conditional on it (create: must not exist).
  */
 import { randomUUID } from 'node:crypto';
-import { odata, RestError, type TableClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
 import type { z } from 'zod';
-import { fromTableKey, isEntityNotFound, isStatus, serviceErrorCode, toTableKey } from '../tables.js';
+import { describeTableError, fromTableKey, isEntityNotFound, isStatus, toTableKey } from '../tables.js';
 import { AlertConflictError, alertKey, alertRecordSchema, type AlertRecord, type AlertStore, type VersionedAlert } from './record.js';
 
 /**
@@ -226,15 +226,8 @@ export class TableAlertStore implements AlertStore {
     return { record, etag };
   }
 
-  /** The service's error code, not its JSON body, keeps logs readable. */
   private failure(doing: string, error: unknown): Error {
-    const detail =
-      error instanceof RestError && error.statusCode !== undefined
-        ? `${error.statusCode} ${serviceErrorCode(error) ?? 'with no error code'}`
-        : error instanceof Error
-          ? error.message
-          : String(error);
-    return new Error(`alert table ${this.location}: ${doing} failed: ${detail}`, { cause: error });
+    return new Error(`alert table ${this.location}: ${doing} failed: ${describeTableError(error)}`, { cause: error });
   }
 }
 

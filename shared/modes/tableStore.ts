@@ -4,8 +4,8 @@
  * Writes are conditional on the ETag they read, so the "old" value recorded in the audit is
  * exactly the one a change replaced, even when two operators change the same setting at once.
  */
-import { RestError, type TableClient, type TableEntityResult } from '@azure/data-tables';
-import { fromTableKey, isEntityNotFound, isStatus, serviceErrorCode, toTableKey } from '../tables.js';
+import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import { describeTableError, fromTableKey, isEntityNotFound, isStatus, toTableKey } from '../tables.js';
 import { z } from 'zod';
 import { modeSettingSchema, type ModeScope, type ModeSetting, type ModeStore } from './store.js';
 
@@ -143,15 +143,8 @@ export class TableModeStore implements ModeStore {
     return { ...parsed.data, scope: parsed.data.scope as ModeScope };
   }
 
-  /** The service's error code, not its JSON body, keeps audit reasons and logs readable. */
   private failure(doing: string, error: unknown): Error {
-    const detail =
-      error instanceof RestError && error.statusCode !== undefined
-        ? `${error.statusCode} ${serviceErrorCode(error) ?? 'with no error code'}`
-        : error instanceof Error
-          ? error.message
-          : String(error);
-    return new Error(`mode table ${this.location}: ${doing} failed: ${detail}`, { cause: error });
+    return new Error(`mode table ${this.location}: ${doing} failed: ${describeTableError(error)}`, { cause: error });
   }
 
   private tooManyRaces(remediator: string, scope: ModeScope): Error {
