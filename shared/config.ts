@@ -16,6 +16,8 @@ import type { Policy } from './remediator.js';
 const mode = z.enum(['off', 'alert', 'remediate']);
 
 const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** Management group names: letters, digits, `-`, `_`, `.`, `(`, `)`; at most 90 characters. */
+const MANAGEMENT_GROUP_PATTERN = /^[A-Za-z0-9_.()-]{1,90}$/;
 
 /** Owner, User Access Administrator, Role Based Access Control Administrator: they can grant access. */
 export const PRIVILEGED_BUILT_IN_ROLES = [OWNER_ROLE_ID, USER_ACCESS_ADMINISTRATOR_ROLE_ID, RBAC_ADMINISTRATOR_ROLE_ID] as const;
@@ -164,6 +166,19 @@ const configFile = z
     /** Blast-radius cap: one batch (or sweep) remediates at most this many resources and alerts on the rest. */
     maxRemediationsPerBatch: z.number().int().min(0).max(100_000).default(50),
     alerts: alertsSchema.default({ severity: {}, sinks: [] }),
+    /**
+     * What the deployment watches: subscriptions and management groups (whose subscriptions are
+     * resolved through Resource Graph), joined with HIPAA_REMEDIATOR_SUBSCRIPTIONS / _MANAGEMENT_GROUPS.
+     */
+    scope: z
+      .object({
+        subscriptions: z.array(z.string().regex(GUID_PATTERN, 'a subscription id (GUID)')).max(10_000).default([]),
+        managementGroups: z.array(z.string().regex(MANAGEMENT_GROUP_PATTERN, 'a management group name')).max(100).default([]),
+        /** `resource-graph`: one paged query per family across every subscription; `list-apis`: per-subscription ARM listings. */
+        sweepSource: z.enum(['resource-graph', 'list-apis']).default('resource-graph'),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -176,6 +191,14 @@ export interface ServiceConfig {
   concurrency: number;
   maxRemediationsPerBatch: number;
   alerts: { severity: Readonly<Record<string, 'low' | 'medium' | 'high'>>; sinks: readonly AlertSinkConfig[] };
+  scope: WatchScopeConfig;
+}
+
+/** Subscriptions (lower case) and management groups named in config and environment. */
+export interface WatchScopeConfig {
+  subscriptions: readonly string[];
+  managementGroups: readonly string[];
+  sweepSource: 'resource-graph' | 'list-apis';
 }
 
 export class ConfigError extends Error {
@@ -230,6 +253,34 @@ export function buildConfig(json: unknown, env: NodeJS.ProcessEnv = process.env)
     concurrency: parsed.data.concurrency,
     maxRemediationsPerBatch: parsed.data.maxRemediationsPerBatch,
     alerts: checkedAlerts(parsed.data.alerts),
+    scope: watchScope(parsed.data.scope, env),
+  };
+}
+
+function watchScope(file: { subscriptions: string[]; managementGroups: string[]; sweepSource: WatchScopeConfig['sweepSource'] }, env: NodeJS.ProcessEnv): WatchScopeConfig {
+  const listed = (name: string): string[] =>
+    (env[name] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+  const subscriptions = new Set(file.subscriptions.map((s) => s.toLowerCase()));
+  for (const id of [...listed('AZURE_SUBSCRIPTION_ID'), ...listed('HIPAA_REMEDIATOR_SUBSCRIPTIONS')]) {
+    if (!GUID_PATTERN.test(id)) throw new ConfigError(`subscription "${id.slice(0, 60)}" in the environment is not a GUID`);
+    subscriptions.add(id.toLowerCase());
+  }
+  const managementGroups = new Set(file.managementGroups);
+  for (const name of listed('HIPAA_REMEDIATOR_MANAGEMENT_GROUPS')) {
+    if (!MANAGEMENT_GROUP_PATTERN.test(name)) throw new ConfigError(`management group "${name.slice(0, 60)}" in HIPAA_REMEDIATOR_MANAGEMENT_GROUPS is not a valid name`);
+    managementGroups.add(name);
+  }
+  const source = env['HIPAA_REMEDIATOR_SWEEP_SOURCE'];
+  if (source !== undefined && source !== '' && source !== 'resource-graph' && source !== 'list-apis') {
+    throw new ConfigError('HIPAA_REMEDIATOR_SWEEP_SOURCE must be resource-graph or list-apis');
+  }
+  return {
+    subscriptions: [...subscriptions],
+    managementGroups: [...managementGroups],
+    sweepSource: source === 'resource-graph' || source === 'list-apis' ? source : file.sweepSource,
   };
 }
 
