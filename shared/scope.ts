@@ -88,3 +88,8 @@ export class ManagementGroupScope implements SubscriptionScope {
     }
   }
 }
+
+/** From config alone (no lookup): more than one subscription listed, or a management group. */
+export function configuredScopeSpansSubscriptions(scope: { subscriptions: readonly string[]; managementGroups: readonly string[] }): boolean {
+  return scope.subscriptions.length > 1 || scope.managementGroups.length > 0;
+}
