@@ -34,6 +34,10 @@ export class FileModeStore implements ModeStore {
   }
 
   set(setting: ModeSetting): Promise<ModeSetting | undefined> {
+    // Checked before writing: one setting the schema refuses would make the whole file unreadable
+    // (and every remediator fail safe to alert) on the next read.
+    const checked = modeSettingSchema.safeParse(setting);
+    if (!checked.success) return Promise.reject(new Error(`mode store ${this.location}: refusing to store an invalid setting: ${checked.error.issues[0]?.message ?? 'invalid'}`));
     return this.update((modes) => {
       const index = modes.findIndex((m) => m.remediator === setting.remediator && m.scope === setting.scope);
       const previous = index >= 0 ? modes[index] : undefined;

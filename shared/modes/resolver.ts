@@ -1,17 +1,23 @@
 /**
- * Which mode applies to a (remediator, resource): resource-group override > subscription
- * default (both from the ModeStore) > the deployment's config file > the remediator's
- * `defaultMode`; `dryRun` turns every remediation into an alert. An unreadable store fails
- * safe to `alert`: never `off` (silence), never `remediate` (wider than intended).
+ * Which mode applies to a (remediator, resource in subscription S, resource group R), from the
+ * ModeStore: `sub:S/rg:R` > `rg:R` > `sub:S` > `*`; then the deployment's config file, then the
+ * remediator's `defaultMode` (see scopesFor). `dryRun` turns every remediation into an alert. An
+ * unreadable store fails safe to `alert`: never `off` (silence), never `remediate` (wider than
+ * intended).
  */
 import type { ArmResourceId } from '../arm/resourceId.js';
 import { ConfigError, type ServiceConfig } from '../config.js';
 import type { Mode, Remediator } from '../remediator.js';
-import { resourceGroupScope, type ModeSetting, type ModeStore } from './store.js';
+import { scopesFor } from './scopes.js';
+import type { ModeSetting, ModeStore } from './store.js';
 
 export interface ModeResolution {
   mode: Mode;
-  /** Where the mode came from, for the audit and `modes explain`. */
+  /**
+   * Where the mode came from, for the audit and `modes explain`: 'resource-group' for `rg:R` and
+   * `sub:S/rg:R`, 'subscription' for `sub:S` and `*` (the strings predate per-subscription modes;
+   * `setting.scope` says exactly which scope decided).
+   */
   source: 'resource-group' | 'subscription' | 'config' | 'default' | 'fail-safe';
   dryRun: boolean;
   /** The stored setting that decided, when one did (who set it, when, why). */
@@ -59,10 +65,10 @@ export class StoreModeResolver implements ModeResolver {
       return { mode: 'alert', source: 'fail-safe', dryRun, error: error instanceof Error ? error.message : String(error) };
     }
     const mine = settings.filter((s) => s.remediator === remediator.id);
-    const rg = resource.resourceGroup === undefined ? undefined : mine.find((s) => s.scope === resourceGroupScope(resource.resourceGroup!));
-    if (rg !== undefined) return { mode: rg.mode, source: 'resource-group', dryRun, setting: rg };
-    const subscription = mine.find((s) => s.scope === '*');
-    if (subscription !== undefined) return { mode: subscription.mode, source: 'subscription', dryRun, setting: subscription };
+    for (const { scope, level } of scopesFor(resource.subscriptionId, resource.resourceGroup)) {
+      const setting = mine.find((s) => s.scope === scope);
+      if (setting !== undefined) return { mode: setting.mode, source: level, dryRun, setting };
+    }
     const configured = this.config.modes[remediator.id];
     if (configured !== undefined) return { mode: configured, source: 'config', dryRun };
     return { mode: remediator.defaultMode, source: 'default', dryRun };

@@ -4,9 +4,10 @@
  */
 import { z } from 'zod';
 import type { Mode } from '../remediator.js';
+import { MODE_SCOPE_PATTERN, type ModeScope } from './scopes.js';
 
-/** `*`: the subscription-wide default; `rg:<name in lower case>`: one resource group. */
-export type ModeScope = '*' | `rg:${string}`;
+// Callers have always found the scope type and its builder here; the grammar lives in scopes.ts.
+export { resourceGroupScope, type ModeScope } from './scopes.js';
 
 export interface ModeSetting {
   remediator: string;
@@ -29,15 +30,11 @@ export interface ModeStore {
   unset(remediator: string, scope: ModeScope): Promise<ModeSetting | undefined>;
 }
 
-export function resourceGroupScope(resourceGroup: string): ModeScope {
-  return `rg:${resourceGroup.toLowerCase()}`;
-}
-
 /** What every store accepts and returns; checked on write as well as on read, so a setting a store took can always be read back. */
 export const modeSettingSchema = z
   .object({
     remediator: z.string().min(1).max(100),
-    scope: z.union([z.literal('*'), z.string().regex(/^rg:.{1,90}$/u)]),
+    scope: z.string().regex(MODE_SCOPE_PATTERN, 'a mode scope: *, rg:<name>, sub:<guid> or sub:<guid>/rg:<name>'),
     mode: z.enum(['off', 'alert', 'remediate']),
     changedBy: z.string().min(1).max(200),
     changedAt: z.string().min(1).max(64),

@@ -1,6 +1,8 @@
 /**
  * ModeStore on Azure Table Storage (`@azure/data-tables`): one entity per setting,
- * PartitionKey = remediator id, RowKey = scope (both escaped, see {@link toTableKey}).
+ * PartitionKey = remediator id, RowKey = scope (both escaped, see {@link toTableKey}): `*` and
+ * `rg:<name>` rows are stored verbatim, as they always were; the `/` of `sub:<guid>/rg:<name>`
+ * is stored as `!2F` (Table keys cannot hold `/`) and read back as `/`.
  * Writes are conditional on the ETag they read, so the "old" value recorded in the audit is
  * exactly the one a change replaced, even when two operators change the same setting at once.
  */

@@ -83,6 +83,34 @@ describe('TableModeStore (Azurite)', () => {
     },
   );
 
+  it.each([
+    ['sub:11111111-2222-4333-8444-555555555555', 'sub:11111111-2222-4333-8444-555555555555'],
+    ['sub:11111111-2222-4333-8444-555555555555/rg:rg-research', 'sub:11111111-2222-4333-8444-555555555555!2Frg:rg-research'],
+    ['sub:aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee/rg:rg_(münchen).1', 'sub:aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee!2Frg:rg_(münchen).1'],
+  ] as const)('round-trips the per-subscription scope %s (RowKey %s)', async (scope, rowKey) => {
+    const { client, store } = await fresh();
+    expect(await store.set(setting(scope, 'off'))).toBeUndefined();
+    expect(await store.list()).toEqual([setting(scope, 'off')]);
+    expect(await client.getEntity(REMEDIATOR, rowKey)).toMatchObject({ partitionKey: REMEDIATOR, rowKey, mode: 'off' });
+    expect(await store.set(setting(scope, 'alert', 'second'))).toEqual(setting(scope, 'off'));
+    expect(await store.unset(REMEDIATOR, scope)).toEqual(setting(scope, 'alert', 'second'));
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('keeps rows written before per-subscription modes readable beside the new ones', async () => {
+    const { client, store } = await fresh();
+    // As the previous release wrote them: `*` and `rg:<name>` RowKeys, verbatim.
+    await client.createEntity({ partitionKey: REMEDIATOR, rowKey: '*', mode: 'alert', changedBy: 'old', changedAt: '2026-11-01T00:00:00.000Z' });
+    await client.createEntity({ partitionKey: REMEDIATOR, rowKey: 'rg:rg-legacy', mode: 'off', changedBy: 'old', changedAt: '2026-11-01T00:00:00.000Z', reason: 'before' });
+    await store.set(setting('sub:11111111-2222-4333-8444-555555555555/rg:rg-legacy', 'remediate'));
+    expect((await store.list()).map((m) => [m.scope, m.mode, m.changedBy]).sort()).toEqual([
+      ['*', 'alert', 'old'],
+      ['rg:rg-legacy', 'off', 'old'],
+      ['sub:11111111-2222-4333-8444-555555555555/rg:rg-legacy', 'remediate', 'test'],
+    ]);
+    expect(await store.unset(REMEDIATOR, 'rg:rg-legacy')).toMatchObject({ mode: 'off', reason: 'before' });
+  });
+
   it('escapes what Table keys forbid (or handle badly) and reads it back unchanged', async () => {
     const { client, store } = await fresh();
     const scope: ModeScope = "rg:a/b\\c#d?e%f'g!h\u0001i\u007fj\u0085k l*m:n";
@@ -169,6 +197,9 @@ describe('TableModeStore (Azurite)', () => {
       { ...setting('*', 'off'), mode: 'turbo' },
       setting('rg:' as ModeScope, 'off'),
       setting('everything' as ModeScope, 'off'),
+      setting('sub:not-a-guid' as ModeScope, 'off'),
+      setting('sub:AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE' as ModeScope, 'off'),
+      setting('sub:11111111-2222-4333-8444-555555555555/rg:' as ModeScope, 'off'),
       setting('*', 'off', ''),
       { ...setting('*', 'off'), reason: 'x'.repeat(1001) },
       setting('*', 'off', 'test', ''),
