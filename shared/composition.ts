@@ -19,6 +19,7 @@ import { FileModeStore } from './modes/fileStore.js';
 import { StoreModeResolver, type ModeResolver } from './modes/resolver.js';
 import type { ModeStore } from './modes/store.js';
 import { Pipeline } from './pipeline.js';
+import { ListedScope, ManagementGroupScope, type SubscriptionScope } from './scope.js';
 import type { ChangeResult } from './result.js';
 
 export interface RuntimeOptions {
@@ -26,6 +27,7 @@ export interface RuntimeOptions {
   config: ServiceConfig;
   arm: ArmConnection;
   log: Logger;
+  /** Subscriptions to watch when the config names none (the sandbox's state, or the environment's). */
   subscriptions?: ReadonlySet<string>;
   clock?: () => Date;
   onResult?: (result: ChangeResult) => void;
@@ -94,12 +96,22 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     log: options.log,
     remediators: REMEDIATORS,
     config: options.config,
-    ...(options.subscriptions === undefined ? {} : { subscriptions: options.subscriptions }),
+    ...watchScope(options, arm),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.now === undefined ? {} : { evaluateAt: () => options.now! }),
     ...(options.onResult === undefined ? {} : { onResult: options.onResult }),
   });
   return { config: options.config, arm, pipeline, audit, modeStore, modes, alerts, alertStore, log: options.log };
+}
+
+/** The config's subscriptions (else the runtime's), plus management groups resolved through Resource Graph. */
+function watchScope(options: RuntimeOptions, arm: ArmGateway): { scope?: SubscriptionScope } {
+  const configured = options.config.scope;
+  const listed = configured.subscriptions.length > 0 ? configured.subscriptions : [...(options.subscriptions ?? [])];
+  if (configured.managementGroups.length > 0) {
+    return { scope: new ManagementGroupScope(listed, configured.managementGroups, (groups, signal) => arm.subscriptionsUnder(groups, signal)) };
+  }
+  return listed.length === 0 ? {} : { scope: new ListedScope(listed) };
 }
 
 /** `--home`, else HIPAA_REMEDIATOR_HOME, else `.hipaa-remediator/` in the working directory. */

@@ -4,6 +4,7 @@
  */
 import type { Alerter, ReconcileReport } from './alerts/alerter.js';
 import type { ArmGateway } from './arm/gateway.js';
+import { tryParseResourceId } from './arm/resourceId.js';
 import type { ResourceSnapshot } from './arm/snapshot.js';
 import type { AuditEntry, AuditStore } from './audit/record.js';
 import { KeyedMutex, mapWithConcurrency } from './concurrency.js';
@@ -16,6 +17,8 @@ import { auditFields, citeFindings, describeError, describeFindings, failure, re
 import type { Change, EvalContext, Finding, Remediator } from './remediator.js';
 import { summarize, type BatchSummary, type ChangeResult, type ChangeView } from './result.js';
 import { routeEvent } from './router.js';
+import type { SubscriptionScope } from './scope.js';
+import type { SweepItem } from './arm/gateway.js';
 
 export interface PipelineDeps {
   arm: ArmGateway;
@@ -25,8 +28,8 @@ export interface PipelineDeps {
   log: Logger;
   remediators: readonly Remediator[];
   config: ServiceConfig;
-  /** Subscriptions the service watches; an event for any other is rejected. Undefined: any. */
-  subscriptions?: ReadonlySet<string>;
+  /** Subscriptions the service watches; an event for any other is rejected. Undefined: any (and nothing to sweep). */
+  scope?: SubscriptionScope;
   clock?: () => Date;
   /** The instant time-based rules evaluate at (`--now`); audit records keep the real time. */
   evaluateAt?: () => Date;
@@ -44,6 +47,29 @@ const MAX_DECISION_ROUNDS = 3;
 
 /** Resources a sweep decides on together before it reads the next page of listings. */
 const SWEEP_CHUNK = 500;
+
+/** The subscription in a resource id (lower case): results, audit records and alerts of a many-subscription deployment say which one. */
+function subscriptionOf(resourceId: string | null | undefined): string | undefined {
+  return /^\/subscriptions\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\/|$)/i.exec(resourceId ?? '')?.[1]?.toLowerCase();
+}
+
+function withSubscription(result: ChangeResult): ChangeResult {
+  if (result.subscriptionId !== undefined) return result;
+  const subscriptionId = subscriptionOf(result.resourceId);
+  return subscriptionId === undefined ? result : { ...result, subscriptionId };
+}
+
+/** How a sweep found what it decided on; recorded in its summary and returned to the CLI. */
+export interface SweepStats {
+  source: 'resource-graph' | 'list-apis';
+  subscriptions: number;
+  /** Resources whose own properties came from Resource Graph. */
+  fromGraph: number;
+  /** Of those, re-read from ARM because Resource Graph's copy may not comply. */
+  reread: number;
+  goneSinceIndexed: number;
+  graphQueries: number;
+}
 
 /** State one batch shares across its events: the blast-radius cap counts resources remediated so far. */
 interface BatchScope {
@@ -103,6 +129,7 @@ export class Pipeline {
       this.deps.log.error({ err: error, eventId: parsed.ok ? parsed.event.eventId : parsed.eventId }, 'event processing failed');
       results = [unfinished(parsed, error)];
     }
+    results = results.map(withSubscription);
     for (const result of results) this.deps.onResult?.(result);
     return results;
   }
@@ -112,12 +139,12 @@ export class Pipeline {
     const event = parsed.event;
     const base = { eventId: event.eventId, resourceId: event.resource.id };
     const remediators = routeEvent(event, this.deps.remediators, this.deps.config.policy);
-    if (event.kind === 'delete' && event.succeeded && this.deps.arm.canRead(event.resource) && this.inScope(event)) await this.settleDeletion(event);
+    if (event.kind === 'delete' && event.succeeded && this.deps.arm.canRead(event.resource) && (await this.inScope(event))) await this.settleDeletion(event);
     if (remediators.length === 0 || !this.deps.arm.canRead(event.resource)) {
       return [skipped(base, null, `no remediator handles ${event.kind} events for ${event.resource.resourceType}`)];
     }
     if (!event.succeeded) return [skipped(base, null, `${event.eventType}: the operation did not succeed, nothing changed`)];
-    if (!this.inScope(event)) {
+    if (!(await this.inScope(event))) {
       return [await this.reject(event.eventId, event.resource.id, `subscription ${event.resource.subscriptionId} is not in scope`)];
     }
     if (this.isSelf(event)) {
@@ -154,50 +181,95 @@ export class Pipeline {
    * event would (same modes, same blast-radius cap across the whole sweep), then one
    * `sweep-summary` record — the evidence of ongoing monitoring.
    */
-  async sweep(runId: string): Promise<BatchOutcome & { resources: number; alerts: ReconcileReport }> {
-    const subscriptions = this.deps.subscriptions;
+  async sweep(runId: string): Promise<BatchOutcome & { resources: number; alerts: ReconcileReport; sweep: SweepStats }> {
+    const scope = this.deps.scope;
+    const subscriptions = scope === undefined ? new Set<string>() : await scope.subscriptions(AbortSignal.timeout(this.deps.config.arm.eventBudgetMs));
     // Sweeping nothing must not look like a clean sweep.
-    if (subscriptions === undefined || subscriptions.size === 0) {
-      throw new PermanentError('no subscription in scope to sweep (AZURE_SUBSCRIPTION_ID or HIPAA_REMEDIATOR_SUBSCRIPTIONS)', 'NoSubscriptionInScope');
+    if (subscriptions.size === 0) {
+      throw new PermanentError('no subscription in scope to sweep (AZURE_SUBSCRIPTION_ID, HIPAA_REMEDIATOR_SUBSCRIPTIONS or a management group)', 'NoSubscriptionInScope');
     }
+    const source = this.deps.config.scope.sweepSource;
+    const graphQueriesBefore = this.deps.arm.graphStats.queries;
+    const stats: SweepStats = { source, subscriptions: subscriptions.size, fromGraph: 0, reread: 0, goneSinceIndexed: 0, graphQueries: 0 };
     const batch: BatchScope = { remediatedResources: new Set(), cap: this.deps.config.maxRemediationsPerBatch };
     const results: ChangeResult[] = [];
     let resources = 0;
     // Decisions run `concurrency` at a time (one resource is still serialised by its lock), in
     // chunks, so a sweep of tens of thousands of resources overlaps its audit and ARM waits.
-    const decide = async (snapshot: ResourceSnapshot): Promise<ChangeResult[]> => {
-      const event: ResourceChangeEvent = { eventId: `sweep:${runId}`, schema: 'sweep', eventType: 'hipaa-remediator.sweep', kind: 'write', succeeded: true, resource: snapshot.id, operationName: 'sweep', caller: {} };
+    const decide = async (item: SweepItem): Promise<ChangeResult[]> => {
+      const listed = item.snapshot;
+      const event: ResourceChangeEvent = { eventId: `sweep:${runId}`, schema: 'sweep', eventType: 'hipaa-remediator.sweep', kind: 'write', succeeded: true, resource: listed.id, operationName: 'sweep', caller: {} };
       const remediators = routeEvent(event, this.deps.remediators, this.deps.config.policy);
       if (remediators.length === 0) return [];
-      const decided = await this.locks.run(snapshot.id.key, () => this.decideOn(event, remediators, snapshot, batch, AbortSignal.timeout(this.deps.config.arm.eventBudgetMs)));
-      for (const result of decided) this.deps.onResult?.(result);
-      return decided;
+      const decided = await this.locks.run(listed.id.key, async () => {
+        const signal = AbortSignal.timeout(this.deps.config.arm.eventBudgetMs);
+        const snapshot = item.fromGraph ? await this.liveIfDoubtful(listed, remediators, stats, signal) : listed;
+        if (snapshot === undefined) return [skipped({ eventId: event.eventId, resourceId: listed.id.id }, null, 'deleted since Resource Graph indexed it (ARM answers 404)')];
+        return this.decideOn(event, remediators, snapshot, batch, signal);
+      });
+      const located = decided.map(withSubscription);
+      for (const result of located) this.deps.onResult?.(result);
+      return located;
     };
-    const chunk: ResourceSnapshot[] = [];
+    const chunk: SweepItem[] = [];
     const seen = new Set<string>();
     const flush = async (): Promise<void> => {
       for (const decided of await mapWithConcurrency(chunk.splice(0), this.deps.config.concurrency, decide)) results.push(...decided);
     };
-    for (const subscriptionId of subscriptions) {
-      for await (const snapshot of this.deps.arm.list(subscriptionId)) {
-        resources += 1;
-        seen.add(snapshot.id.key);
-        chunk.push(snapshot);
-        if (chunk.length >= SWEEP_CHUNK) await flush();
-      }
+    for await (const item of this.deps.arm.sweep([...subscriptions], source)) {
+      resources += 1;
+      if (item.fromGraph) stats.fromGraph += 1;
+      seen.add(item.snapshot.id.key);
+      chunk.push(item);
+      if (chunk.length >= SWEEP_CHUNK) await flush();
     }
     await flush();
+    stats.graphQueries = this.deps.arm.graphStats.queries - graphQueriesBefore;
     // Alerts on what the listings no longer show are resolved; notifications a sink missed go out again.
-    const alerts = await this.deps.alerter.reconcile({ subscriptions, seen });
+    const alerts = await this.deps.alerter.reconcile({ subscriptions, seen, ...(source === 'resource-graph' ? { confirmGone: (id: string) => this.goneFromArm(id) } : {}) });
     const counts: Record<string, Record<string, number>> = {};
     for (const r of results) {
       const perRemediator = (counts[r.remediator ?? '-'] ??= {});
       perRemediator[r.decision] = (perRemediator[r.decision] ?? 0) + 1;
     }
     const alertNote = `alerts: ${alerts.resolved} resolved as gone, ${alerts.redelivered} notifications redelivered, ${alerts.stillPending} still pending`;
-    await this.appendOrFail({ kind: 'sweep-summary', reason: `sweep ${runId}: ${resources} resources in ${subscriptions.size} subscriptions; ${alertNote}`, counts, service: this.serviceIds });
+    const sourceNote =
+      source === 'resource-graph'
+        ? `${stats.graphQueries} Resource Graph queries, ${stats.fromGraph} resources judged from Resource Graph, ${stats.reread} re-read from ARM before deciding`
+        : 'per-subscription list APIs';
+    await this.appendOrFail({ kind: 'sweep-summary', reason: `sweep ${runId}: ${resources} resources in ${subscriptions.size} subscriptions (${sourceNote}); ${alertNote}`, counts, service: this.serviceIds });
     await this.syncOrFail();
-    return { results, summary: summarize(resources, results), resources, alerts };
+    return { results, summary: summarize(resources, results), resources, alerts, sweep: stats };
+  }
+
+  /** True only when ARM answers 404 for the resource; any other answer keeps its alert open. */
+  private async goneFromArm(resourceId: string): Promise<boolean> {
+    const id = tryParseResourceId(resourceId);
+    if (!id.ok || !this.deps.arm.canRead(id.value)) return true;
+    try {
+      await this.deps.arm.read(id.value, AbortSignal.timeout(this.deps.config.arm.eventBudgetMs));
+      return false;
+    } catch (error) {
+      return error instanceof ResourceGoneError;
+    }
+  }
+
+  /**
+   * Resource Graph can lag ARM: its copy may say compliant (judged as is) or may not, and then
+   * the live resource is read and judged instead, so no change is planned from a stale copy.
+   * Undefined: ARM no longer has it.
+   */
+  private async liveIfDoubtful(indexed: ResourceSnapshot, remediators: readonly Remediator[], stats: SweepStats, signal: AbortSignal): Promise<ResourceSnapshot | undefined> {
+    const ctx = this.evalContext();
+    if (!remediators.some((r) => r.evaluate(indexed, ctx).length > 0)) return indexed;
+    stats.reread += 1;
+    try {
+      return await this.deps.arm.read(indexed.id, signal);
+    } catch (error) {
+      if (!(error instanceof ResourceGoneError)) throw error;
+      stats.goneSinceIndexed += 1;
+      return undefined;
+    }
   }
 
   private async decideOn(event: ResourceChangeEvent, remediators: readonly Remediator[], initial: ResourceSnapshot, batch: BatchScope, signal: AbortSignal): Promise<ChangeResult[]> {
@@ -398,8 +470,8 @@ export class Pipeline {
     return resolution;
   }
 
-  private inScope(event: ResourceChangeEvent): boolean {
-    return this.deps.subscriptions === undefined || this.deps.subscriptions.has(event.resource.subscriptionId);
+  private async inScope(event: ResourceChangeEvent): Promise<boolean> {
+    return this.deps.scope === undefined || this.deps.scope.contains(event.resource.subscriptionId, AbortSignal.timeout(this.deps.config.arm.eventBudgetMs));
   }
 
   /** A delete event only says where to look: alerts there are resolved once ARM confirms the resource is gone. */
@@ -425,13 +497,14 @@ export class Pipeline {
 
   private async record(result: ChangeResult, extra: Pick<AuditEntry, 'kind' | 'actor'>): Promise<ChangeResult> {
     const record = await this.appendOrFail({ ...auditFields(result), ...extra, ...(result.changes.length > 0 ? { change: result.changes } : {}) });
-    const logged = { ...result, auditSeq: record.seq };
+    const logged = { ...withSubscription(result), auditSeq: record.seq };
     this.deps.log.info({ eventId: logged.eventId, resourceId: logged.resourceId, remediator: logged.remediator, decision: logged.decision, auditSeq: logged.auditSeq, reason: logged.reason }, `decision ${logged.decision}`);
     return logged;
   }
 
   private appendOrFail(entry: AuditEntry) {
-    return this.audited(() => this.deps.audit.append(entry));
+    const subscriptionId = entry.subscriptionId ?? subscriptionOf(entry.resourceId);
+    return this.audited(() => this.deps.audit.append(subscriptionId === undefined ? entry : { ...entry, subscriptionId }));
   }
 
   private syncOrFail(): Promise<void> {

@@ -19,6 +19,8 @@ export interface ChangeView {
 export interface ChangeResult {
   eventId: string | null;
   resourceId: string | null;
+  /** The subscription of `resourceId` (lower case), when it names one. */
+  subscriptionId?: string;
   remediator: string | null;
   control: string | null;
   citation: string | null;

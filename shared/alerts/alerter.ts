@@ -34,6 +34,11 @@ export interface SweepReconciliation {
   subscriptions: ReadonlySet<string>;
   /** Lower-case ids of every resource it listed. */
   seen: ReadonlySet<string>;
+  /**
+   * Asks ARM whether an unlisted resource is really gone: a listing that can lag (Resource
+   * Graph) must not close an alert on a resource it has not indexed yet. Absent: unlisted is gone.
+   */
+  confirmGone?: (resourceId: string) => Promise<boolean>;
 }
 
 export interface ReconcileReport {

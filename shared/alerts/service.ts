@@ -124,6 +124,7 @@ export class AlertService implements Alerter {
     const all = await this.deps.store.listAll();
     for (const { record } of all) {
       if (record.state === 'open' && sweep.subscriptions.has(record.subscriptionId) && !sweep.seen.has(record.resourceId.toLowerCase())) {
+        if (sweep.confirmGone !== undefined && !(await sweep.confirmGone(record.resourceId))) continue;
         await this.resolve({ resourceId: record.resourceId, reason: 'the resource no longer exists (not listed by the sweep)' });
         report.resolved += 1;
       }

@@ -9,14 +9,16 @@ import type { Change } from '../remediator.js';
 import { GraphDirectory } from './directory.js';
 import { AuthorizationFamily } from './families/authorization.js';
 import { DiagnosticSettingsFamily, DiagnosticsReader, withDiagnosticSettings } from './families/diagnostics.js';
-import type { AppliedChange, ClientSettings, ResourceFamily } from './families/family.js';
+import type { AppliedChange, ClientSettings, ResourceFamily, SweepItem } from './families/family.js';
 import { KeyVaultFamily } from './families/keyVault.js';
 import { LogAnalyticsFamily } from './families/logAnalytics.js';
 import { StorageFamily } from './families/storage.js';
+import { SUBSCRIPTIONS_QUERY } from './resourceGraph/queries.js';
+import { ResourceGraphReader, type GraphStats } from './resourceGraph/reader.js';
 import { parseResourceId, type ArmResourceId } from './resourceId.js';
 import type { ResourceSnapshot } from './snapshot.js';
 
-export type { AppliedChange } from './families/family.js';
+export type { AppliedChange, SweepItem } from './families/family.js';
 
 export interface ArmGateway {
   /** Types this gateway can read: the router skips events for anything else (0 ARM calls). */
@@ -31,7 +33,19 @@ export interface ArmGateway {
    * call per page, and one child listing per parent, never one GET per resource).
    */
   list(subscriptionId: string, signal?: AbortSignal): AsyncIterable<ResourceSnapshot>;
+  /**
+   * What a sweep decides on across many subscriptions. `resource-graph`: one paged Resource
+   * Graph query per family ARG indexes, across all of them at once (children and data-plane
+   * state still read from ARM); `list-apis`: `list` per subscription.
+   */
+  sweep(subscriptions: readonly string[], source: SweepSource, signal?: AbortSignal): AsyncIterable<SweepItem>;
+  /** The subscriptions under management groups, through Resource Graph. */
+  subscriptionsUnder(managementGroups: readonly string[], signal?: AbortSignal): Promise<ReadonlySet<string>>;
+  /** Resource Graph requests so far (throttled included), for the sweep's record and benchmarks. */
+  readonly graphStats: Readonly<GraphStats>;
 }
+
+export type SweepSource = 'resource-graph' | 'list-apis';
 
 export interface ArmConnection {
   credential: TokenCredential;
@@ -47,6 +61,7 @@ export interface ArmConnection {
 
 export class SdkArmGateway implements ArmGateway {
   private readonly families: readonly ResourceFamily[];
+  private readonly graph: ResourceGraphReader;
 
   /** @param scope - what the sweep lists beyond whole resource types: the audit tables of each workspace. */
   constructor(connection: ArmConnection, scope: { auditTables?: readonly string[] } = {}) {
@@ -66,6 +81,11 @@ export class SdkArmGateway implements ArmGateway {
       new KeyVaultFamily(settings),
       // (more families: insert above this line)
     ].map((family) => withDiagnosticSettings(family, diagnostics));
+    this.graph = new ResourceGraphReader(settings);
+  }
+
+  get graphStats(): Readonly<GraphStats> {
+    return this.graph.stats;
   }
 
   canRead(id: ArmResourceId): boolean {
@@ -100,6 +120,35 @@ export class SdkArmGateway implements ArmGateway {
     } catch (error) {
       throw classifyArmError(error, `/subscriptions/${subscriptionId}`);
     }
+  }
+
+  async *sweep(subscriptions: readonly string[], source: SweepSource, signal?: AbortSignal): AsyncIterable<SweepItem> {
+    const options = signal === undefined ? {} : { abortSignal: signal };
+    for (const family of this.families) {
+      const graph = source === 'resource-graph' ? family.graph : undefined;
+      try {
+        if (graph !== undefined) {
+          for await (const rows of this.graph.pages(graph.query, { subscriptions }, options)) yield* graph.expand(rows, options);
+        } else {
+          for (const subscriptionId of subscriptions) {
+            for await (const snapshot of family.list(subscriptionId, options)) yield { snapshot, fromGraph: false };
+          }
+        }
+      } catch (error) {
+        throw classifyArmError(error, graph === undefined ? `/subscriptions/${subscriptions.join(',')}` : '/providers/Microsoft.ResourceGraph/resources');
+      }
+    }
+  }
+
+  async subscriptionsUnder(managementGroups: readonly string[], signal?: AbortSignal): Promise<ReadonlySet<string>> {
+    const found = new Set<string>();
+    for await (const rows of this.graph.pages(SUBSCRIPTIONS_QUERY, { managementGroups }, signal === undefined ? {} : { abortSignal: signal })) {
+      for (const row of rows) {
+        const id = /^\/subscriptions\/([0-9a-f-]{36})$/i.exec(row.id)?.[1];
+        if (id !== undefined) found.add(id.toLowerCase());
+      }
+    }
+    return found;
   }
 
   private familyOfType(type: string): ResourceFamily | undefined {

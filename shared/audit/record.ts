@@ -17,6 +17,8 @@ export interface AuditEntry {
   kind: AuditKind;
   eventId?: string;
   resourceId?: string;
+  /** The subscription of `resourceId`: evidence of a many-subscription deployment is read per subscription. */
+  subscriptionId?: string;
   remediator?: string;
   control?: string;
   citation?: string;

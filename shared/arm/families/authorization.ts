@@ -7,11 +7,13 @@ import type { AuthorizationManagementClient, RoleAssignment } from '@azure/arm-a
 import type { Change } from '../../remediator.js';
 import type { DirectoryLookup } from '../directory.js';
 import { lookup, pimScheduleOf, pimSchedulesIn } from '../pim.js';
+import { ROLE_ASSIGNMENTS_QUERY } from '../resourceGraph/queries.js';
+import { roleAssignmentFromRow, type GraphRow } from '../resourceGraph/rows.js';
 import { parseResourceId, type ArmResourceId } from '../resourceId.js';
 import { ROLE_ASSIGNMENT } from '../resourceTypes.js';
 import { OWNER_ROLE_ID, roleGuid } from '../roles.js';
 import type { ResourceSnapshot } from '../snapshot.js';
-import { armClientOptions, LazyClientCache, type AppliedChange, type CallOptions, type ClientSettings, type ResourceFamily } from './family.js';
+import { armClientOptions, LazyClientCache, type AppliedChange, type CallOptions, type ClientSettings, type GraphListing, type ResourceFamily, type SweepItem } from './family.js';
 
 /** What @azure/arm-authorization 9 sends for role assignments (the current stable version). */
 export const ROLE_ASSIGNMENTS_API_VERSION = '2022-04-01';
@@ -86,6 +88,28 @@ export class AuthorizationFamily implements ResourceFamily {
         principal: statuses.get((resource.principalId ?? '').toLowerCase()) ?? 'unknown',
         pim: lookup(pim, resource.id),
         ...(owners === undefined ? {} : { otherOwnersAtScope: owners - 1 }),
+      };
+    }
+  }
+
+  readonly graph: GraphListing = {
+    query: ROLE_ASSIGNMENTS_QUERY,
+    expand: (rows, options) => this.expandRows(rows, options),
+  };
+
+  /**
+   * Resource Graph's copies of role assignments, with the directory's word on each principal
+   * (Graph, one batch per page). PIM and the Owner count are left unknown: only an assignment
+   * that may be revoked needs them, and that one is re-read from ARM, where they are looked up.
+   */
+  private async *expandRows(rows: readonly GraphRow[], options: CallOptions): AsyncIterable<SweepItem> {
+    const assignments = rows.filter((row) => /^\/subscriptions\/[^/]+\//i.test(row.id)).map(roleAssignmentFromRow);
+    const statuses = await this.directory.statuses([...new Set(assignments.map((a) => a.principalId).filter((p): p is string => p !== undefined))], options.abortSignal);
+    for (const resource of assignments) {
+      if (resource.id === undefined) continue;
+      yield {
+        snapshot: { type: ROLE_ASSIGNMENT, id: parseResourceId(resource.id), resource, principal: statuses.get((resource.principalId ?? '').toLowerCase()) ?? 'unknown' },
+        fromGraph: true,
       };
     }
   }

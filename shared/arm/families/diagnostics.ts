@@ -10,7 +10,7 @@ import type { Change } from '../../remediator.js';
 import { parseResourceId, type ArmResourceId } from '../resourceId.js';
 import { BLOB_SERVICE, isDiagnosticsMonitored, KEY_VAULT } from '../resourceTypes.js';
 import type { ResourceSnapshot } from '../snapshot.js';
-import { armClientOptions, type AppliedChange, type CallOptions, type ClientSettings, type ResourceFamily } from './family.js';
+import { armClientOptions, type AppliedChange, type CallOptions, type ClientSettings, type ResourceFamily, type SweepItem } from './family.js';
 
 /** What @azure/arm-monitor 8.0.0 sends for diagnosticSettings (its operations pin it; there is no newer version). */
 export const DIAGNOSTIC_SETTINGS_API_VERSION = '2021-05-01-preview';
@@ -118,6 +118,7 @@ function monitored(snapshot: ResourceSnapshot): boolean {
  * answered with the resource. Everything else passes through unchanged.
  */
 export function withDiagnosticSettings(family: ResourceFamily, reader: DiagnosticsReader): ResourceFamily {
+  const graph = family.graph;
   return {
     types: family.types,
     operationPrefixes: family.operationPrefixes,
@@ -136,25 +137,43 @@ export function withDiagnosticSettings(family: ResourceFamily, reader: Diagnosti
       return { ...applied, after: withSettings(after, await settingsOf(reader, after.id, options)) };
     },
 
-    async *list(subscriptionId, options) {
-      // The listings run a few resources ahead of the snapshot yielded, in order; a failure
-      // surfaces when its snapshot's turn comes (and is marked handled until then).
-      const pending: Promise<ResourceSnapshot | undefined>[] = [];
-      for await (const snapshot of family.list(subscriptionId, options)) {
-        const decorated = monitored(snapshot) ? listedWithSettings(reader, snapshot, options) : Promise.resolve(snapshot);
-        decorated.catch(() => undefined);
-        pending.push(decorated);
-        if (pending.length >= LIST_LOOKAHEAD) {
-          const next = await pending.shift();
-          if (next !== undefined) yield next;
-        }
-      }
-      for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
-        const ready = await next;
-        if (ready !== undefined) yield ready;
-      }
-    },
+    list: (subscriptionId, options) => decoratedAhead(family.list(subscriptionId, options), (snapshot) => (monitored(snapshot) ? listedWithSettings(reader, snapshot, options) : Promise.resolve(snapshot))),
+
+    ...(graph === undefined
+      ? {}
+      : {
+          graph: {
+            query: graph.query,
+            expand: (rows, options) =>
+              decoratedAhead(graph.expand(rows, options), async (item: SweepItem) => {
+                if (!monitored(item.snapshot)) return item;
+                const snapshot = await listedWithSettings(reader, item.snapshot, options);
+                return snapshot === undefined ? undefined : { ...item, snapshot };
+              }),
+          },
+        }),
   };
+}
+
+/**
+ * Decorates a listing a few items ahead of the one yielded, keeping its order; a failure
+ * surfaces when its item's turn comes (and is marked handled until then). Undefined drops the item.
+ */
+async function* decoratedAhead<T>(source: AsyncIterable<T>, decorate: (item: T) => Promise<T | undefined>): AsyncIterable<T> {
+  const pending: Promise<T | undefined>[] = [];
+  for await (const item of source) {
+    const decorated = decorate(item);
+    decorated.catch(() => undefined);
+    pending.push(decorated);
+    if (pending.length >= LIST_LOOKAHEAD) {
+      const next = await pending.shift();
+      if (next !== undefined) yield next;
+    }
+  }
+  for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+    const ready = await next;
+    if (ready !== undefined) yield ready;
+  }
 }
 
 /** A listed resource deleted before its settings were listed (404) is left out, as the next listing would. */

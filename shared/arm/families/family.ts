@@ -1,7 +1,27 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { Change } from '../../remediator.js';
+import type { GraphQuery } from '../resourceGraph/queries.js';
+import type { GraphRow } from '../resourceGraph/rows.js';
 import type { ArmResourceId } from '../resourceId.js';
 import type { ResourceSnapshot } from '../snapshot.js';
+
+/** One resource a sweep decides on, and whether its own properties came from Resource Graph. */
+export interface SweepItem {
+  snapshot: ResourceSnapshot;
+  /**
+   * True: the resource itself is Resource Graph's copy, which can lag ARM. It may be judged
+   * compliant from it; anything else is re-read from ARM first. Children and data-plane
+   * state ARG does not carry are always read live.
+   */
+  fromGraph: boolean;
+}
+
+/** How a family's top-level resources are found through Resource Graph instead of per-subscription listings. */
+export interface GraphListing {
+  readonly query: GraphQuery;
+  /** The snapshots of one page of rows, completed from ARM where ARG does not carry what remediators judge. */
+  expand(rows: readonly GraphRow[], options: CallOptions): AsyncIterable<SweepItem>;
+}
 
 export interface AppliedChange {
   apiVersion: string;
@@ -35,6 +55,8 @@ export interface ResourceFamily {
   apply(change: Change, options: CallOptions): Promise<AppliedChange>;
   /** Every resource of its types in a subscription, through list APIs with paging. */
   list(subscriptionId: string, options: CallOptions): AsyncIterable<ResourceSnapshot>;
+  /** Absent: ARG does not index the family's types, and the sweep lists them per subscription. */
+  readonly graph?: GraphListing;
   apiVersionOf(change: Change): string;
 }
 

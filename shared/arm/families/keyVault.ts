@@ -22,10 +22,12 @@ import { mapWithConcurrency } from '../../concurrency.js';
 import { PermanentError } from '../../errors.js';
 import type { Change } from '../../remediator.js';
 import type { KeyStateRead, KeyVaultSnapshot } from '../keyVault.js';
+import { resourcesOfType } from '../resourceGraph/queries.js';
+import { vaultFromRow, type GraphRow } from '../resourceGraph/rows.js';
 import { parseResourceId, type ArmResourceId } from '../resourceId.js';
 import { KEY_VAULT } from '../resourceTypes.js';
 import type { ResourceSnapshot } from '../snapshot.js';
-import { armClientOptions, LazyClientCache, requireResourceGroup, type AppliedChange, type CallOptions, type ClientSettings, type ResourceFamily } from './family.js';
+import { armClientOptions, LazyClientCache, requireResourceGroup, type AppliedChange, type CallOptions, type ClientSettings, type GraphListing, type ResourceFamily, type SweepItem } from './family.js';
 
 /** What @azure/arm-keyvault 5.0.0 sends by default (KnownVersions.V20260201), pinned so the audit records exactly what goes out. */
 export const KEY_VAULT_API_VERSION = '2026-02-01';
@@ -102,6 +104,16 @@ export class KeyVaultFamily implements ResourceFamily {
       if (vault.id === undefined) continue;
       yield await this.withKeys(parseResourceId(vault.id), vault, options);
     }
+  }
+
+  readonly graph: GraphListing = {
+    query: resourcesOfType(KEY_VAULT),
+    expand: (rows, options) => this.expandRows(rows, options),
+  };
+
+  /** Resource Graph's copy of each vault; its keys and their rotation policies from the data plane, live. */
+  private async *expandRows(rows: readonly GraphRow[], options: CallOptions): AsyncIterable<SweepItem> {
+    for (const row of rows) yield { snapshot: await this.withKeys(parseResourceId(row.id), vaultFromRow(row), options), fromGraph: true };
   }
 
   apiVersionOf(change: Change): string {

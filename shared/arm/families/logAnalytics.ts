@@ -4,10 +4,13 @@
  */
 import type { OperationalInsightsManagementClient } from '@azure/arm-operationalinsights';
 import type { Change } from '../../remediator.js';
+import { childrenUnlessGone } from '../resourceGraph/children.js';
+import { resourcesOfType } from '../resourceGraph/queries.js';
+import { workspaceFromRow, type GraphRow } from '../resourceGraph/rows.js';
 import { parseResourceId, type ArmResourceId } from '../resourceId.js';
 import { LOG_TABLE, LOG_WORKSPACE } from '../resourceTypes.js';
 import type { ResourceSnapshot } from '../snapshot.js';
-import { armClientOptions, LazyClientCache, requireResourceGroup, type AppliedChange, type CallOptions, type ClientSettings, type ResourceFamily } from './family.js';
+import { armClientOptions, LazyClientCache, requireResourceGroup, type AppliedChange, type CallOptions, type ClientSettings, type GraphListing, type ResourceFamily, type SweepItem } from './family.js';
 
 /** What @azure/arm-operationalinsights 11.0.0 sends (its default; 2025-02-01 has the same retention model). */
 export const LOG_ANALYTICS_API_VERSION = '2025-07-01';
@@ -61,16 +64,34 @@ export class LogAnalyticsFamily implements ResourceFamily {
 
   async *list(subscriptionId: string, options: CallOptions): AsyncIterable<ResourceSnapshot> {
     const client = await this.clients.for(subscriptionId);
-    const wanted = new Set(this.auditTables.map((t) => t.toLowerCase()));
     for await (const workspace of client.workspaces.list(options)) {
       if (workspace.id === undefined) continue;
-      const id = parseResourceId(workspace.id);
-      yield { type: LOG_WORKSPACE, id, resource: workspace };
-      // One paged listing per workspace (never a GET per table), keeping only the audit tables.
-      for await (const table of client.tables.listByWorkspace(requireResourceGroup(id), id.name, options)) {
-        if (table.id === undefined || !wanted.has((table.name ?? '').toLowerCase())) continue;
-        yield { type: LOG_TABLE, id: parseResourceId(table.id), resource: table };
-      }
+      yield { type: LOG_WORKSPACE, id: parseResourceId(workspace.id), resource: workspace };
+      yield* this.auditTablesOf(parseResourceId(workspace.id), options);
+    }
+  }
+
+  readonly graph: GraphListing = {
+    query: resourcesOfType(LOG_WORKSPACE),
+    expand: (rows, options) => this.expandRows(rows, options),
+  };
+
+  /** Resource Graph's copy of each workspace; its tables are not in Resource Graph and are listed from ARM. */
+  private async *expandRows(rows: readonly GraphRow[], options: CallOptions): AsyncIterable<SweepItem> {
+    for (const row of rows) {
+      const id = parseResourceId(row.id);
+      yield { snapshot: { type: LOG_WORKSPACE, id, resource: workspaceFromRow(row) }, fromGraph: true };
+      for await (const snapshot of childrenUnlessGone(this.auditTablesOf(id, options), row.id)) yield { snapshot, fromGraph: false };
+    }
+  }
+
+  /** One paged listing per workspace (never a GET per table), keeping only the audit tables. */
+  private async *auditTablesOf(id: ArmResourceId, options: CallOptions): AsyncIterable<ResourceSnapshot> {
+    const client = await this.clients.for(id.subscriptionId);
+    const wanted = new Set(this.auditTables.map((t) => t.toLowerCase()));
+    for await (const table of client.tables.listByWorkspace(requireResourceGroup(id), id.name, options)) {
+      if (table.id === undefined || !wanted.has((table.name ?? '').toLowerCase())) continue;
+      yield { type: LOG_TABLE, id: parseResourceId(table.id), resource: table };
     }
   }
 

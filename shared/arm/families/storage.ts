@@ -2,12 +2,15 @@
  * Microsoft.Storage through `@azure/arm-storage`: accounts, their blob service and containers
  * (a container's immutability policy comes with it, etag included).
  */
-import { KnownVersions, StorageManagementClient } from '@azure/arm-storage';
+import { KnownVersions, StorageManagementClient, type StorageAccount } from '@azure/arm-storage';
 import type { Change } from '../../remediator.js';
+import { childrenUnlessGone } from '../resourceGraph/children.js';
+import { resourcesOfType } from '../resourceGraph/queries.js';
+import { storageAccountFromRow, type GraphRow } from '../resourceGraph/rows.js';
 import { parseResourceId, type ArmResourceId } from '../resourceId.js';
 import { BLOB_CONTAINER, BLOB_SERVICE, STORAGE_ACCOUNT } from '../resourceTypes.js';
 import type { ResourceSnapshot } from '../snapshot.js';
-import { armClientOptions, ClientCache, requireResourceGroup, type AppliedChange, type CallOptions, type ClientSettings, type ResourceFamily } from './family.js';
+import { armClientOptions, ClientCache, requireResourceGroup, type AppliedChange, type CallOptions, type ClientSettings, type GraphListing, type ResourceFamily, type SweepItem } from './family.js';
 
 /**
  * Pinned rather than the SDK's default (20.1.0 defaults to 2026-04-01): the version the spec
@@ -88,18 +91,39 @@ export class StorageFamily implements ResourceFamily {
     const client = this.clients.for(subscriptionId);
     for await (const account of client.storageAccounts.list(options)) {
       if (account.id === undefined) continue;
-      const id = parseResourceId(account.id);
-      yield { type: STORAGE_ACCOUNT, id, resource: account };
-      const resourceGroup = requireResourceGroup(id);
-      for await (const service of client.blobServices.list(resourceGroup, id.name, options)) {
-        if (service.id === undefined) continue;
-        yield { type: BLOB_SERVICE, id: parseResourceId(service.id), resource: service, account };
-      }
-      for await (const item of client.blobContainers.list(resourceGroup, id.name, options)) {
-        if (item.id === undefined) continue;
-        // The list item carries the container's properties (publicAccess, immutabilityPolicy): no GET needed.
-        yield { type: BLOB_CONTAINER, id: parseResourceId(item.id), resource: item };
-      }
+      yield { type: STORAGE_ACCOUNT, id: parseResourceId(account.id), resource: account };
+      yield* this.childrenOf(account, options);
+    }
+  }
+
+  readonly graph: GraphListing = {
+    query: resourcesOfType(STORAGE_ACCOUNT),
+    expand: (rows, options) => this.expandRows(rows, options),
+  };
+
+  private async *expandRows(rows: readonly GraphRow[], options: CallOptions): AsyncIterable<SweepItem> {
+    for (const row of rows) {
+      const account = storageAccountFromRow(row);
+      yield { snapshot: { type: STORAGE_ACCOUNT, id: parseResourceId(row.id), resource: account }, fromGraph: true };
+      // Blob services and containers are not in Resource Graph: one listing each per account, from ARM.
+      for await (const snapshot of childrenUnlessGone(this.childrenOf(account, options), row.id)) yield { snapshot, fromGraph: false };
+    }
+  }
+
+  /** The account's blob services and containers: one paged listing each, never a GET per container. */
+  private async *childrenOf(account: StorageAccount, options: CallOptions): AsyncIterable<ResourceSnapshot> {
+    if (account.id === undefined) return;
+    const id = parseResourceId(account.id);
+    const client = this.clients.for(id.subscriptionId);
+    const resourceGroup = requireResourceGroup(id);
+    for await (const service of client.blobServices.list(resourceGroup, id.name, options)) {
+      if (service.id === undefined) continue;
+      yield { type: BLOB_SERVICE, id: parseResourceId(service.id), resource: service, account };
+    }
+    for await (const item of client.blobContainers.list(resourceGroup, id.name, options)) {
+      if (item.id === undefined) continue;
+      // The list item carries the container's properties (publicAccess, immutabilityPolicy): no GET needed.
+      yield { type: BLOB_CONTAINER, id: parseResourceId(item.id), resource: item };
     }
   }
 
