@@ -28,6 +28,7 @@ import { armEvent, realisticMix } from './events.js';
 import { endToEndLatency, median, rawGetPatch, webhookRate } from './http.js';
 import { coldStartMs, productionPackageMb } from './startup.js';
 import { benchSweep } from './sweep.js';
+import { subscriptionsOf, sweepTenant, tenantState, type SweepRun } from './tenantSweep.js';
 
 const quick = process.argv.includes('--quick');
 const ITERATIONS = quick ? 30 : 200;
@@ -123,6 +124,24 @@ async function main(): Promise<void> {
     value: `${perThousand.map((p) => p.toFixed(2)).join(' / ')} s per 1,000 resources`,
     target: 'linear; 10k accounts + 50k assignments < 30 s',
     met: linear && (quick || largest.seconds < 30),
+  });
+
+  // 6. A tenant: 100 subscriptions × 1,000 resources, per-subscription list APIs vs Resource Graph, same state.
+  const shape = { subscriptions: quick ? 20 : 100, accountsPerSubscription: 20, containersPerAccount: 4, assignmentsPerSubscription: 880 };
+  const tenant = tenantState(shape);
+  const watched = subscriptionsOf(shape);
+  const viaLists = await sweepTenant(tenant, watched, 'list-apis', false);
+  const viaGraph = await sweepTenant(tenant, watched, 'resource-graph', false);
+  // With ARG's documented quota (15 queries per 5 s per user) in force, the sweep waits on its headers.
+  const viaGraphQuota = await sweepTenant(tenant, watched, 'resource-graph', true);
+  results['tenantSweep'] = { shape, viaLists, viaGraph, viaGraphQuota };
+  const callRatio = +(viaGraph.calls.total / viaLists.calls.total).toFixed(2);
+  const listCalls = (run: SweepRun): string => `${run.calls.total.toLocaleString('en-US')} calls (${run.calls.resourceGraph} ARG, ${run.calls.armReads.toLocaleString('en-US')} ARM reads, ${run.calls.armWrites} writes, ${run.calls.graph} MS Graph)`;
+  rows.push({
+    measure: `6. tenant sweep ${shape.subscriptions} subs × ${viaLists.resources / shape.subscriptions} resources: list APIs ${listCalls(viaLists)} in ${viaLists.seconds} s; Resource Graph ${listCalls(viaGraph)} in ${viaGraph.seconds} s (${viaGraph.reread} re-read), with ARG quota ${viaGraphQuota.seconds} s (waited ${(viaGraphQuota.throttledWaitMs / 1000).toFixed(1)} s)`,
+    value: `calls ${callRatio}, time ${(viaGraph.seconds / viaLists.seconds).toFixed(2)}`,
+    target: 'ARG/list ratio < 1, same decisions',
+    met: callRatio < 1 && viaGraph.remediated === viaLists.remediated,
   });
 
   // 8. Peak RSS of a 5,000-event batch, in its own process (the sandbox stays here).

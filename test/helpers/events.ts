@@ -14,14 +14,18 @@ export const PRESCRIPTIONS = `${OK02}/blobServices/default/containers/prescripti
 export function armWriteEvent(resourceId: string, options: { id?: string; eventType?: string; operationName?: string; claims?: Json } = {}): Json {
   const type = resourceId.split('/providers/').at(-1)!.split('/').filter((_, i) => i === 0 || i % 2 === 1).join('/');
   const data = TEMPLATE['data'] as Json;
+  // The subscription's system topic delivers it, and its data names that subscription.
+  const subscription = /^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1] ?? SUB;
   return {
     ...TEMPLATE,
     id: options.id ?? randomUUID(),
+    topic: `/subscriptions/${subscription}`,
     subject: resourceId,
     eventType: options.eventType ?? 'Microsoft.Resources.ResourceWriteSuccess',
     data: {
       ...data,
       resourceUri: resourceId,
+      subscriptionId: subscription,
       operationName: options.operationName ?? `${type}/write`,
       claims: { ...(data['claims'] as Json), ...options.claims },
     },

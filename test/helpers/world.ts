@@ -6,7 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { startSandbox, type Sandbox, type SandboxState } from '../../sandbox/index.js';
+import { startSandbox, type Sandbox, type SandboxOptions, type SandboxState } from '../../sandbox/index.js';
 import { SANDBOX_SERVICE_IDENTITY, sandboxConnection } from '../../shared/arm/sandboxConnection.js';
 import { readLocalAuditRecords, verifyLocalAudit } from '../../shared/audit/local.js';
 import type { AuditRecord } from '../../shared/audit/record.js';
@@ -35,11 +35,13 @@ export async function startWorld(
   extra: Pick<Parameters<typeof createRuntime>[0], 'modeStore' | 'modeCacheTtlMs' | 'alertStore'> & {
     /** Sinks built against this world's sandbox (its Event Grid topic, its CA). */
     alertSinks?: (sandbox: Sandbox) => readonly AlertSink[];
+    /** Sandbox options beyond the state (Resource Graph's quota, page size). */
+    sandbox?: Omit<SandboxOptions, 'state'>;
   } = {},
 ): Promise<World> {
   let offsetMs = 0;
   const clock = (): Date => new Date(Date.now() + offsetMs);
-  const sandbox = await startSandbox({ state });
+  const sandbox = await startSandbox({ ...extra.sandbox, state });
   const home = await mkdtemp(join(tmpdir(), 'hipaa-home-'));
   const logLines: string[] = [];
   const destination = new Writable({

@@ -138,9 +138,9 @@ describe('expired-role-assignments through the pipeline', () => {
       expect(record).toMatchObject({ kind: 'decision', decision: 'skipped', resourceId: ACTIVATED.id });
     });
 
-    it('the sweep reads PIM once for the subscription: skipped during the schedule, alerted (not revoked) once it has ended', async () => {
+    it('the list-API sweep reads PIM once for the subscription: skipped during the schedule, alerted (not revoked) once it has ended', async () => {
       const end = new Date(Date.now() + HOUR);
-      world = await startWorld(pimState(end));
+      world = await startWorld(pimState(end), { scope: { sweepSource: 'list-apis' } });
       const during = await world.runtime.pipeline.sweep('pim-1');
       expect(during.results.find((r) => r.resourceId === ACTIVATED.id)?.decision).toBe('skipped');
       expect(world.serviceRequests().filter((r) => /roleAssignmentScheduleInstances$/i.test(r.path))).toHaveLength(1);
@@ -150,6 +150,29 @@ describe('expired-role-assignments through the pipeline', () => {
       const ended = after.results.find((r) => r.resourceId === ACTIVATED.id);
       expect(ended?.decision).toBe('alerted');
       expect(ended?.findings?.map((f) => f.message)).toContain(`PIM schedule ended at ${end.toISOString()} but the assignment still exists (managed by PIM: alert only, change it in PIM)`);
+      expect(world.serviceRequests('DELETE')).toEqual([]);
+      expect(remaining()).toContain(ACTIVATED.name);
+    });
+
+    it('the Resource Graph sweep asks PIM only about assignments that may be revoked, and decides the same', async () => {
+      const end = new Date(Date.now() + HOUR);
+      // Beside the two PIM cases, a Reader grant with a future expiry: compliant as Resource Graph shows it.
+      const current = assignment('5e5e5e5e-0000-4000-8000-000000000005', READER, STAFF, 'rotation; expires=2099-01-01');
+      const withCompliant = pimState(end);
+      world = await startWorld({ ...withCompliant, resources: [...withCompliant.resources, current] });
+      const during = await world.runtime.pipeline.sweep('pim-graph-1');
+      expect(during.results.find((r) => r.resourceId === current.id)?.decision).toBe('compliant');
+      expect(during.sweep).toMatchObject({ source: 'resource-graph' });
+      expect(during.results.find((r) => r.resourceId === ACTIVATED.id)?.decision).toBe('skipped');
+      // One PIM read per re-read assignment (its principal), none for assignments Resource Graph shows compliant.
+      const pimReads = world.serviceRequests().filter((r) => /roleAssignmentScheduleInstances$/i.test(r.path));
+      expect(pimReads.length).toBeGreaterThan(0);
+      expect(pimReads.length).toBeLessThanOrEqual(during.sweep.reread);
+      expect(during.sweep.reread).toBeLessThan(during.sweep.fromGraph);
+
+      world.advance(2 * HOUR);
+      const after = await world.runtime.pipeline.sweep('pim-graph-2');
+      expect(after.results.find((r) => r.resourceId === ACTIVATED.id)?.decision).toBe('alerted');
       expect(world.serviceRequests('DELETE')).toEqual([]);
       expect(remaining()).toContain(ACTIVATED.name);
     });
