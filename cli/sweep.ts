@@ -1,4 +1,4 @@
-/** `hipaa-remediator sweep`: every remediator over every resource the list APIs return. */
+/** `hipaa-remediator sweep`: every remediator over every resource in scope (Resource Graph, or the list APIs). */
 import { randomUUID } from 'node:crypto';
 import { runBatchCommand } from './batchCommand.js';
 import { COMMON_OPTIONS, parse, UsageError } from './usage.js';
@@ -15,6 +15,6 @@ export async function sweepCommand(args: string[]): Promise<number> {
   const { now: _given, ...options } = values;
   return runBatchCommand({ ...options, ...(now === undefined ? {} : { now }) }, 'resources swept', async (runtime) => {
     const outcome = await runtime.pipeline.sweep(runId);
-    return { ...outcome, extra: { sweep: { runId, resources: outcome.resources, alerts: outcome.alerts, ...(now === undefined ? {} : { now: now.toISOString() }) } } };
+    return { ...outcome, extra: { sweep: { runId, resources: outcome.resources, alerts: outcome.alerts, ...outcome.sweep, ...(now === undefined ? {} : { now: now.toISOString() }) } } };
   });
 }
