@@ -8,7 +8,7 @@
 export { startSandbox } from './server.js';
 export type { ArmRequestRecord, Sandbox, SandboxChange, SandboxOptions } from './server.js';
 export { loadSandboxState, parseSandboxState, saveSandboxState } from './state.js';
-export type { ArmResource, DirectoryObject, SandboxState } from './state.js';
+export type { ArmResource, DirectoryObject, ManagementGroup, SandboxState } from './state.js';
 export { SANDBOX_TENANT_ID, sandboxCredential } from './credential.js';
 export type { SandboxCaller, SandboxIdentity } from './credential.js';
 export type { FaultHandle, FaultInjector, FaultSpec } from './faults.js';
@@ -28,6 +28,8 @@ export { STORAGE_API_VERSIONS } from './providers/storage.js';
 export { AUTHORIZATION_API_VERSIONS, BUILT_IN_ROLE_IDS } from './providers/authorization.js';
 export { KEY_VAULT_ARM_API_VERSIONS } from './providers/keyVault.js';
 export type { GraphAnswer } from './graph.js';
+export { RESOURCE_GRAPH_API_VERSIONS, RESOURCE_GRAPH_QUOTA } from './resourceGraph.js';
+export type { ResourceGraphQuotaLimits, SandboxResourceGraph } from './resourceGraph.js';
 export { KEY_VAULT_API_VERSIONS } from './keyvault.js';
 export type { SandboxKeySpec } from './keyvault.js';
 export { EVENT_GRID_PUBLISH_API_VERSION, EVENT_GRID_TOPIC_LIMITS, EVENT_GRID_TOPIC_PATH } from './eventgridTopic.js';

@@ -21,11 +21,12 @@ import { EventGridTopic, type SandboxTopic } from './eventgridTopic.js';
 import { type FaultInjector, type FaultSpec, FaultTable, defaultFaultCode, defaultFaultMessage } from './faults.js';
 import { KeyVault, type SandboxKeySpec } from './keyvault.js';
 import { isGraphPath, serveGraph } from './graph.js';
+import { ResourceGraph, type ResourceGraphQuotaLimits, type SandboxResourceGraph, isResourceGraphPath } from './resourceGraph.js';
 import { serveTenantRoleDefinition } from './providers/authorization.js';
 import { PROVIDERS } from './providers/index.js';
 import { KEY_VAULT_VAULTS, createKeyVaultProvider, keyVaultProvider } from './providers/keyVault.js';
 import { HEALTHCARE_SUBSCRIPTION_ID } from './seed.js';
-import { type ArmResource, type SandboxState, parseSandboxState } from './state.js';
+import { type ArmResource, type ManagementGroup, type SandboxState, parseSandboxState } from './state.js';
 import { ResourceStore } from './store.js';
 import { ARM_THROTTLE_LIMITS, type RequestCategory, Throttle, type ThrottleLimits, categoryOf } from './throttle.js';
 
@@ -50,6 +51,8 @@ export interface SandboxOptions {
   keyVaultName?: string;
   /** Access key of the custom Event Grid topic (base64); a fresh random 32-byte key when absent. */
   topicKey?: string;
+  /** Resource Graph's per-user quota (default 15 queries per 5 s window); `false` turns it off. */
+  resourceGraphQuota?: ResourceGraphQuotaLimits | false;
 }
 
 /** One ARM or Key Vault request the sandbox answered (Key Vault paths start with `/keys/`). */
@@ -105,6 +108,8 @@ export interface Sandbox {
   clearRequests(): void;
   readonly faults: FaultInjector;
   readonly eventGrid: EventGridEmulator;
+  /** Resource Graph's query endpoint on the ARM host: freeze it to see its lag, count its queries. */
+  readonly resourceGraph: SandboxResourceGraph;
   /** Calls `listener` for every change, before the response is sent; returns an unsubscribe function. */
   onChange(listener: (change: SandboxChange) => void): () => void;
   /** Stops listening, drops open connections and cancels pending event deliveries. */
@@ -242,6 +247,7 @@ class SandboxServer implements Sandbox {
   private readonly listeners = new Set<(change: SandboxChange) => void>();
   private readonly delays = new Delays();
   private readonly engine: ArmEngine;
+  readonly resourceGraph: ResourceGraph;
   private readonly throttle: Throttle | undefined;
   private readonly server: https.Server;
   private readonly keyVault: KeyVault;
@@ -258,6 +264,7 @@ class SandboxServer implements Sandbox {
     readonly ca: string,
     key: string,
     options: SandboxOptions,
+    private readonly managementGroups: ManagementGroup[] | undefined = undefined,
   ) {
     this.dataPlaneVault = options.keyVaultName ?? store.viewOfType(KEY_VAULT_VAULTS)[0]?.name;
     // Vaults learn their vaultUri from the sandbox, which knows the data plane's port.
@@ -265,6 +272,7 @@ class SandboxServer implements Sandbox {
       provider === keyVaultProvider ? createKeyVaultProvider({ urlFor: (name) => this.dataPlaneUrlFor(name) }) : provider,
     );
     this.engine = new ArmEngine(store, providers, { pageSize: options.pageSize ?? 100 });
+    this.resourceGraph = new ResourceGraph({ store, engine: this.engine, providers, managementGroups, quota: options.resourceGraphQuota });
     this.throttle = options.throttling === false ? undefined : new Throttle({ ...ARM_THROTTLE_LIMITS, ...options.throttling });
     // Event Grid's system topic is per subscription; an empty sandbox stands for the demo's.
     const firstSubscription = store.all().map((resource) => subscriptionOf(resource.id)).find((id) => id !== undefined);
@@ -312,6 +320,7 @@ class SandboxServer implements Sandbox {
     return {
       resources: this.store.all(),
       ...(this.directory !== undefined ? { directory: structuredClone(this.directory) } : {}),
+      ...(this.managementGroups !== undefined ? { managementGroups: structuredClone(this.managementGroups) } : {}),
     };
   }
 
@@ -390,6 +399,12 @@ class SandboxServer implements Sandbox {
       if (isGraphPath(url.pathname)) {
         const answer = serveGraph(method, url.pathname, parseJsonBody(body), this.directory);
         return exchange.send(answer.status, answer.body);
+      }
+      // Resource Graph too, with its own per-user quota instead.
+      if (isResourceGraphPath(url.pathname)) {
+        const { caller, correlationId, apiVersion } = exchange;
+        const answer = this.resourceGraph.serve({ method, apiVersion, body, callerObjectId: caller.objectId, correlationId });
+        return exchange.send(answer.status, answer.body, answer.headers);
       }
       this.applyThrottle(exchange, exchange.caller, categoryOf(method));
       const apiVersion = exchange.apiVersion;
@@ -493,7 +508,7 @@ class SandboxServer implements Sandbox {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const state = parseSandboxState(structuredClone(options.state ?? { resources: [] }));
   const { key, cert } = await createSelfSignedCertificate();
-  const sandbox = new SandboxServer(new ResourceStore(state.resources), state.directory, cert, key, options);
+  const sandbox = new SandboxServer(new ResourceStore(state.resources), state.directory, cert, key, options, state.managementGroups);
   await sandbox.listen(options.port ?? 0);
   return sandbox;
 }

@@ -27,13 +27,27 @@ export interface DirectoryObject {
 }
 
 /**
+ * A management group as Resource Graph scopes queries by it: its name (what a query's
+ * `managementGroups` lists), the subscriptions directly under it and its child groups.
+ * Other fields are kept verbatim.
+ */
+export interface ManagementGroup {
+  name: string;
+  subscriptions: string[];
+  children?: ManagementGroup[];
+  [key: string]: unknown;
+}
+
+/**
  * The sandbox's whole world (DESIGN §9): ARM resources, child and extension resources as
  * separate entries with full ids, and optionally the directory for the Graph endpoint
- * (absent means "directory unknown", which is different from an empty directory).
+ * (absent means "directory unknown", which is different from an empty directory) and the
+ * management group tree Resource Graph queries can be scoped by.
  */
 export interface SandboxState {
   resources: ArmResource[];
   directory?: DirectoryObject[];
+  managementGroups?: ManagementGroup[];
 }
 
 const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -63,6 +77,32 @@ const directoryObjectSchema = z.looseObject({
   id: z.string().min(1),
   '@odata.type': z.string().optional(),
 });
+
+const managementGroupSchema: z.ZodType<ManagementGroup> = z.lazy(() =>
+  z.looseObject({
+    name: z.string().min(1),
+    subscriptions: z.array(z.string().regex(new RegExp(`^${GUID}$`, 'i'), 'expected a subscription GUID')),
+    children: z.array(managementGroupSchema).optional(),
+  }),
+);
+
+/** Every group of a tree, parents before their children. */
+export function flattenManagementGroups(groups: readonly ManagementGroup[]): ManagementGroup[] {
+  return groups.flatMap((group) => [group, ...flattenManagementGroups(group.children ?? [])]);
+}
+
+function parseManagementGroups(json: unknown): ManagementGroup[] {
+  const parsed = z.array(managementGroupSchema).safeParse(json, { reportInput: true });
+  if (!parsed.success) throw new Error(`Sandbox state: managementGroups: ${formatIssues(parsed.error)}`);
+  const seen = new Set<string>();
+  for (const group of flattenManagementGroups(parsed.data)) {
+    // Queries name groups case-insensitively, so two spellings of one name would be ambiguous.
+    const key = group.name.toLowerCase();
+    if (seen.has(key)) throw new Error(`Sandbox state: managementGroups: duplicate group name ${JSON.stringify(group.name)}`);
+    seen.add(key);
+  }
+  return parsed.data;
+}
 
 function describeEntry(entry: unknown, index: number): string {
   if (typeof entry === 'object' && entry !== null) {
@@ -121,6 +161,7 @@ export function parseSandboxState(json: unknown): SandboxState {
     if (!directory.success) throw new Error(`Sandbox state: directory: ${formatIssues(directory.error)}`);
     state.directory = directory.data as DirectoryObject[];
   }
+  if (document.managementGroups !== undefined) state.managementGroups = parseManagementGroups(document.managementGroups);
   return state;
 }
 
