@@ -28,8 +28,8 @@ export const USAGE = `Usage:
   hipaa-remediator sweep   [--sandbox <state.json>] [--save-sandbox <out.json>] [--now <ISO time>] [--json]
   hipaa-remediator restore <audit seq> [--expires <ISO date>] [--sandbox <state.json>] [--save-sandbox <out.json>] [--json]
   hipaa-remediator remediators [--json]
-  hipaa-remediator modes list [--json] | set <remediator> <off|alert|remediate> [--resource-group RG] [--reason R]
-                       | unset <remediator> [--resource-group RG] | explain <resource id> [--json]
+  hipaa-remediator modes list [--json] | set <remediator> <off|alert|remediate> [--subscription S | --any-subscription] [--resource-group RG] [--reason R]
+                       | unset <remediator> [--subscription S | --any-subscription] [--resource-group RG] | explain <resource id> [--json]
   hipaa-remediator audit verify [--json] | show [--since T] [--json] | export <file>
   hipaa-remediator report  --html <file> | --json [--since <ISO time>] [--until <ISO time>]
 

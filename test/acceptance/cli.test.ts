@@ -6,9 +6,10 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { armWriteEvent, PRESCRIPTIONS, RX01, SELF_CLAIMS } from '../helpers/events.js';
+import { armWriteEvent, PRESCRIPTIONS, RX01, SELF_CLAIMS, SUB } from '../helpers/events.js';
 import { runCli, type Ran } from '../helpers/cli.js';
 import { sharedPath } from '../helpers/fixtures.js';
+import { readAuditRecords } from '../helpers/world.js';
 
 const EVENTS = sharedPath('examples', 'storage-events.json');
 const STATE = sharedPath('examples', 'storage-state.json');
@@ -238,6 +239,110 @@ describe('hipaa-remediator modes', () => {
     expect(ran.code).toBe(2);
     expect(ran.stderr).toMatch(message);
     expect(JSON.parse((await cli(['modes', 'list', '--home', home, '--json'])).stdout)).toMatchObject({ modes: [] });
+  });
+});
+
+describe('hipaa-remediator modes per subscription', () => {
+  // The sandbox's subscription (RX01 is in it) and another one the deployment watches.
+  const A = SUB;
+  const B = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+  const TWO = { HIPAA_REMEDIATOR_SUBSCRIPTIONS: `${A},${B}` };
+
+  it('refuses a resource group name alone when two subscriptions are watched: exit 2, nothing stored, nothing audited', async () => {
+    const home = join(dir, 'home');
+    const ran = await cli(['modes', 'set', 'storage-public-access', 'alert', '--resource-group', 'rg-pharmacy', '--reason', 'freeze', '--home', home], TWO);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toBe('hipaa-remediator: resource group "rg-pharmacy" is ambiguous: this deployment watches 2 subscriptions; add --subscription <id> (or --any-subscription for every resource group of that name)\n');
+    expect((await cli(['modes', 'unset', 'storage-public-access', '--resource-group', 'rg-pharmacy', '--home', home], TWO)).code).toBe(2);
+    expect(JSON.parse((await cli(['modes', 'list', '--home', home, '--json'], TWO)).stdout)).toMatchObject({ modes: [] });
+    expect(await readAuditRecords(home)).toEqual([]);
+  });
+
+  it('refuses it under a management group too, naming the group', async () => {
+    const ran = await cli(['modes', 'set', 'storage-public-access', 'off', '--resource-group', 'rg-pharmacy', '--home', join(dir, 'home')], { HIPAA_REMEDIATOR_MANAGEMENT_GROUPS: 'mg-clinical' });
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toMatch(/"rg-pharmacy" is ambiguous: this deployment watches management group mg-clinical; add --subscription <id>/);
+  });
+
+  it('--subscription with --resource-group stores sub:S/rg:R, audited; it applies in S only; list and explain say where', async () => {
+    const home = join(dir, 'home');
+    const set = await cli(['modes', 'set', 'storage-public-access', 'alert', '--subscription', A, '--resource-group', 'RG-Pharmacy', '--reason', 'freeze', '--home', home, '--json'], TWO);
+    expect(set.stderr).toBe('');
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toEqual({ remediator: 'storage-public-access', scope: `sub:${A}/rg:rg-pharmacy`, before: null, after: 'alert', auditSeq: expect.any(Number) });
+    const sub = await cli(['modes', 'set', 'storage-public-access', 'off', '--subscription', B.toUpperCase(), '--home', home], TWO);
+    expect(sub.stdout).toMatch(new RegExp(`^storage-public-access in subscription ${B}: \\(unset\\) → off  audit #\\d+\\n$`));
+
+    const records = await readAuditRecords(home);
+    expect(records.filter((r) => r.kind === 'mode-change').map((r) => [r.scope, r.before?.['mode'], r.after?.['mode'], r.reason ?? null])).toEqual([
+      [`sub:${A}/rg:rg-pharmacy`, null, 'alert', 'freeze'],
+      [`sub:${B}`, null, 'off', null],
+    ]);
+    for (const change of records.filter((r) => r.kind === 'mode-change')) expect(records.find((r) => r.seq === change.intentSeq)).toMatchObject({ kind: 'intent', scope: change.scope });
+
+    const listed = JSON.parse((await cli(['modes', 'list', '--home', home, '--json'], TWO)).stdout) as Record<string, unknown>;
+    expect(Object.keys(listed)).toEqual(['modes', 'remediators', 'dryRun', 'store']);
+    expect(listed['modes']).toEqual([
+      expect.objectContaining({ remediator: 'storage-public-access', scope: `sub:${A}/rg:rg-pharmacy`, mode: 'alert', changedBy: expect.stringMatching(/^cli:/), changedAt: expect.any(String), reason: 'freeze', subscriptionId: A, resourceGroup: 'rg-pharmacy', appliesTo: `resource group rg-pharmacy in subscription ${A}` }),
+      expect.objectContaining({ scope: `sub:${B}`, mode: 'off', subscriptionId: B, resourceGroup: null, appliesTo: `subscription ${B}` }),
+    ]);
+    const text = (await cli(['modes', 'list', '--home', home], TWO)).stdout;
+    expect(text).toContain(`  resource group rg-pharmacy in subscription ${A} alert     by cli:`);
+    expect(text).toContain(`  subscription ${B}`);
+
+    const explained = JSON.parse((await cli(['modes', 'explain', RX01, '--home', home, '--json'], TWO)).stdout) as { subscriptionId: string; remediators: { remediator: string; mode: string; source: string; scope: string | null }[] };
+    expect(explained.subscriptionId).toBe(A);
+    expect(explained.remediators[0]).toMatchObject({ remediator: 'storage-public-access', mode: 'alert', source: 'resource-group', scope: `sub:${A}/rg:rg-pharmacy` });
+    expect(explained.remediators[1]).toMatchObject({ remediator: 'storage-secure-transfer', source: 'default', scope: null });
+    const inB = RX01.replace(A, B);
+    expect(JSON.parse((await cli(['modes', 'explain', inB, '--home', home, '--json'], TWO)).stdout).remediators[0]).toMatchObject({ mode: 'off', source: 'subscription', scope: `sub:${B}` });
+    expect((await cli(['modes', 'explain', RX01, '--home', home], TWO)).stdout).toContain(`storage-public-access      alert     (resource-group: resource group rg-pharmacy in subscription ${A}, set by cli:`);
+
+    // The events of the public example are in A: alerted in rg-pharmacy, as the operator asked.
+    const ran = await cli(['process', EVENTS, '--sandbox', STATE, '--home', home, '--json']);
+    const out = JSON.parse(ran.stdout) as { results: { remediator: string; decision: string; resourceId: string }[] };
+    expect(out.results.filter((r) => r.remediator === 'storage-public-access' && r.resourceId.endsWith('stpharmacyrx01')).map((r) => r.decision)).toEqual(['alerted']);
+
+    const unset = await cli(['modes', 'unset', 'storage-public-access', '--subscription', A, '--resource-group', 'rg-pharmacy', '--home', home, '--json'], TWO);
+    expect(JSON.parse(unset.stdout)).toMatchObject({ scope: `sub:${A}/rg:rg-pharmacy`, before: 'alert', after: null });
+    expect((await cli(['audit', 'verify', '--home', home])).code).toBe(0);
+  });
+
+  it('--any-subscription says on purpose: every resource group of that name (rg:<name>)', async () => {
+    const home = join(dir, 'home');
+    const set = await cli(['modes', 'set', 'storage-public-access', 'alert', '--any-subscription', '--resource-group', 'rg-pharmacy', '--home', home, '--json'], TWO);
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ scope: 'rg:rg-pharmacy' });
+    expect((await cli(['modes', 'list', '--home', home], TWO)).stdout).toContain('  resource group rg-pharmacy (any subscription)');
+    const both = await cli(['modes', 'set', 'storage-public-access', 'alert', '--any-subscription', '--subscription', A, '--home', home], TWO);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/exclude each other/);
+  });
+
+  it('with one subscription configured, a resource group name alone is rg:<name>, as before', async () => {
+    const set = await cli(['modes', 'set', 'storage-public-access', 'alert', '--resource-group', 'rg-pharmacy', '--home', join(dir, 'home'), '--json'], { HIPAA_REMEDIATOR_SUBSCRIPTIONS: A });
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ scope: 'rg:rg-pharmacy' });
+  });
+
+  it.each([
+    [['--subscription', 'not-a-guid'], TWO, /subscription "not-a-guid" is not a subscription id \(a GUID\)/],
+    [['--subscription', `${A}x`, '--resource-group', 'rg-pharmacy'], TWO, /is not a subscription id/],
+    [['--subscription', 'cccccccc-bbbb-4ccc-8ddd-eeeeeeeeeeee'], TWO, /subscription cccccccc-bbbb-4ccc-8ddd-eeeeeeeeeeee is not in scope/],
+    [['--subscription', B, '--resource-group', 'rg-pharmacy'], { HIPAA_REMEDIATOR_SUBSCRIPTIONS: A }, /not in scope: this deployment watches 11111111-2222-4333-8444-555555555555/],
+  ])('exits 2 for %j (%j), nothing stored or audited', async (args, env, message) => {
+    const home = join(dir, 'home');
+    const ran = await cli(['modes', 'set', 'storage-public-access', 'off', ...args, '--home', home], env);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toMatch(message);
+    expect(JSON.parse((await cli(['modes', 'list', '--home', home, '--json'], env)).stdout)).toMatchObject({ modes: [] });
+    expect(await readAuditRecords(home)).toEqual([]);
+  });
+
+  it('accepts any subscription id under a management group (membership is resolved at run time)', async () => {
+    const set = await cli(['modes', 'set', 'storage-public-access', 'off', '--subscription', 'cccccccc-bbbb-4ccc-8ddd-eeeeeeeeeeee', '--resource-group', 'rg-x', '--home', join(dir, 'home'), '--json'], { HIPAA_REMEDIATOR_MANAGEMENT_GROUPS: 'mg-clinical' });
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ scope: 'sub:cccccccc-bbbb-4ccc-8ddd-eeeeeeeeeeee/rg:rg-x' });
   });
 });
 
