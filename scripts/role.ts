@@ -101,6 +101,23 @@ export const READS_BY_TYPE: Readonly<Record<string, Reads>> = {
   },
 };
 
+/**
+ * What the gateway's Azure Resource Graph reader needs besides the reads of the types its queries
+ * return (shared/arm/resourceGraph/queries.ts; ARG answers only with rows the caller may read, so
+ * READS_BY_TYPE still decides what a sweep sees):
+ * - `Microsoft.ResourceGraph/resources/read`: the query itself (POST
+ *   /providers/Microsoft.ResourceGraph/resources), "Submits a query on resources within specified
+ *   subscriptions, management groups or tenant scope" in Azure's RBAC operations reference
+ *   (MicrosoftDocs/azure-docs, articles/role-based-access-control/permissions/management-and-governance.md);
+ * - `Microsoft.Resources/subscriptions/read`: the `resourcecontainers` rows of the subscriptions under
+ *   HIPAA_REMEDIATOR_MANAGEMENT_GROUPS (SUBSCRIPTIONS_QUERY), "Gets the list of subscriptions" there.
+ * Kept here, where gen:role takes every read from, because the reader lives in shared/ code.
+ */
+export const RESOURCE_GRAPH_READS: Reads = {
+  actions: ['Microsoft.ResourceGraph/resources/read', 'Microsoft.Resources/subscriptions/read'],
+  why: 'ResourceGraphReader: resources / authorizationresources queries of the sweep (sweepSource resource-graph), resourcecontainers for the subscriptions under management groups',
+};
+
 /** What the diagnostics decorator (withDiagnosticSettings) reads for every monitored type a family reads. */
 export const DIAGNOSTIC_SETTINGS_READ = 'Microsoft.Insights/diagnosticSettings/read';
 
@@ -168,8 +185,8 @@ function readsOf(type: string): Reads {
 
 /**
  * The custom role: exactly the union of the remediators' armActions (ARM actions and data
- * actions apart) plus the reads of every type the gateway reads or a remediator judges, and the
- * diagnostic-settings read for the monitored ones.
+ * actions apart) plus the reads of every type the gateway reads or a remediator judges, the
+ * diagnostic-settings read for the monitored ones, and the Resource Graph reads.
  */
 export function rolePermissions(remediators: readonly RemediatorLike[], readable: readonly string[] = readableTypes()): Permissions {
   const actions: string[] = [];
@@ -177,6 +194,7 @@ export function rolePermissions(remediators: readonly RemediatorLike[], readable
   for (const remediator of remediators) {
     for (const action of remediator.armActions) (isDataAction(action) ? dataActions : actions).push(action);
   }
+  actions.push(...RESOURCE_GRAPH_READS.actions);
   const types = uniqueSorted([...readable, ...remediators.flatMap((r) => r.resourceTypes)]);
   for (const type of types) {
     const reads = readsOf(type);

@@ -20,6 +20,7 @@ import {
   operationTypesJudgedAs,
   passesFilter,
   READS_BY_TYPE,
+  RESOURCE_GRAPH_READS,
   readableTypes,
   ROLE_FILE,
   roleJson,
@@ -88,6 +89,7 @@ describe('infra/role-actions.json', () => {
     const declared = new Set(REMEDIATORS.flatMap((r) => r.armActions).map((a) => a.toLowerCase()));
     const reads = new Set(Object.values(READS_BY_TYPE).flatMap((r) => [...r.actions, ...(r.dataActions ?? [])]).map((a) => a.toLowerCase()));
     reads.add(DIAGNOSTIC_SETTINGS_READ.toLowerCase());
+    for (const action of RESOURCE_GRAPH_READS.actions) reads.add(action.toLowerCase());
     for (const action of [...role.actions, ...role.dataActions]) {
       expect(action).not.toContain('*');
       expect(declared.has(action.toLowerCase()) || reads.has(action.toLowerCase()), `${action} is neither a declared armAction nor a family read`).toBe(true);
@@ -95,6 +97,15 @@ describe('infra/role-actions.json', () => {
     expect(role.actions).not.toContain('Microsoft.Authorization/roleAssignments/write');
     expect(role.notActions).toEqual([]);
     expect(role.notDataActions).toEqual([]);
+  });
+
+  it('lets the sweep query Resource Graph and resolve management groups (the reads of the rows stay per type)', () => {
+    // The query itself, and the subscription rows (resourcecontainers) of a management group.
+    expect(RESOURCE_GRAPH_READS.actions).toEqual(['Microsoft.ResourceGraph/resources/read', 'Microsoft.Resources/subscriptions/read']);
+    for (const action of RESOURCE_GRAPH_READS.actions) expect(role.actions, action).toContain(action);
+    expect(rolePermissions([], []).actions).toEqual([...RESOURCE_GRAPH_READS.actions].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
+    // Reads only: nothing of Resource Graph that writes (shared queries) or reaches further.
+    for (const action of role.actions.filter((a) => a.startsWith('Microsoft.ResourceGraph/') || a.startsWith('Microsoft.Resources/'))) expect(action).toMatch(/\/read$/);
   });
 
   it('throws for a readable type nobody said how to read', () => {
