@@ -2,8 +2,11 @@
  * The admin API, independent of any HTTP host (Functions `app.http` and `serve` both call it):
  *   GET    /api/admin/modes                               settings, defaults, dry run
  *   GET    /api/admin/modes/explain?resourceId=<id>       which mode applies, and why
- *   PUT    /api/admin/modes/<remediator>[?resourceGroup=RG]  {"mode": "...", "reason": "..."}
- *   DELETE /api/admin/modes/<remediator>[?resourceGroup=RG]
+ *   PUT    /api/admin/modes/<remediator>[?resourceGroup=RG][&subscriptionId=S|*]  {"mode": "...", "reason": "..."}
+ *   DELETE /api/admin/modes/<remediator>[?resourceGroup=RG][&subscriptionId=S|*]
+ *          (S alone: that subscription's default; RG and S: that resource group of S; RG alone, or
+ *          with `*`: every resource group of that name — RG alone is refused (400) when the
+ *          deployment watches several subscriptions or a management group)
  *   GET    /api/admin/audit/verify
  *   GET    /api/admin/report[?since=T][&until=T][&format=json]   the evidence report (HTML unless format=json)
  *   GET    /api/admin/console, POST /api/admin/console/{login,logout,modes}   the operator console (shared/console)
@@ -16,8 +19,9 @@ import type { Logger } from '../log.js';
 import { renderReportHtml } from '../report/html.js';
 import type { ReportData } from '../report/model.js';
 import { ReportInputError, reportWindow, type ReportWindow } from '../report/window.js';
-import { changeMode, ModeChangeError } from '../modes/changes.js';
+import { API_TERMS, changeMode, ModeChangeError, type WatchedScope } from '../modes/changes.js';
 import type { ModeResolver } from '../modes/resolver.js';
+import { scopeParts } from '../modes/scopes.js';
 import type { ModeStore } from '../modes/store.js';
 import type { Remediator } from '../remediator.js';
 import type { AlertStore } from '../alerts/record.js';
@@ -63,6 +67,8 @@ export interface AdminDeps {
   remediators: readonly Pick<Remediator, 'id' | 'defaultMode' | 'resourceTypes'>[];
   configModes: Readonly<Record<string, string>>;
   dryRun: boolean;
+  /** `config.scope`: tells a mode change whether a resource group name alone is ambiguous. Absent: nothing configured (the sandbox). */
+  scope?: WatchedScope;
   verify: () => Promise<VerifyReport>;
   /** The evidence report over the audit store `verify` checks; undefined: not served by this host (501). */
   report?: (window: ReportWindow) => Promise<ReportData>;
@@ -99,7 +105,7 @@ export async function handleAdmin(request: AdminRequest, deps: AdminDeps): Promi
     return {
       status: 200,
       body: {
-        modes: await deps.store.list(),
+        modes: (await deps.store.list()).map((s) => ({ ...s, ...scopeParts(s.scope) })),
         remediators: deps.remediators.map((r) => ({ id: r.id, defaultMode: r.defaultMode, configMode: deps.configModes[r.id] ?? null })),
         dryRun: deps.dryRun,
       },
@@ -109,7 +115,11 @@ export async function handleAdmin(request: AdminRequest, deps: AdminDeps): Promi
     const id = tryParseResourceId(request.query.get('resourceId') ?? '');
     if (!id.ok) return { status: 400, body: { error: id.reason } };
     const remediators = await Promise.all(
-      deps.remediators.map(async (r) => ({ remediator: r.id, appliesToType: r.resourceTypes.some((t) => t.toLowerCase() === id.value.resourceType.toLowerCase()), ...(await deps.resolver.resolve(r, id.value)) })),
+      deps.remediators.map(async (r) => {
+        const resolution = await deps.resolver.resolve(r, id.value);
+        // `scope`: the stored scope that decided (null: config, default or fail-safe), as `modes explain --json` says it.
+        return { remediator: r.id, appliesToType: r.resourceTypes.some((t) => t.toLowerCase() === id.value.resourceType.toLowerCase()), ...resolution, scope: resolution.setting?.scope ?? null };
+      }),
     );
     return { status: 200, body: { resourceId: id.value.id, remediators } };
   }
@@ -148,16 +158,18 @@ export async function handleAdmin(request: AdminRequest, deps: AdminDeps): Promi
       if (body.reason !== undefined && typeof body.reason !== 'string') return { status: 400, body: { error: 'reason must be a string' } };
     }
     const resourceGroup = request.query.get('resourceGroup') ?? undefined;
+    const subscriptionId = request.query.get('subscriptionId') ?? undefined;
     try {
       const result = await changeMode(
         {
           remediator: modeMatch[1]!,
           ...(request.method === 'PUT' ? { mode: body.mode as string } : {}),
           ...(resourceGroup === undefined ? {} : { resourceGroup }),
+          ...(subscriptionId === undefined ? {} : { subscriptionId }),
           ...(typeof body.reason === 'string' ? { reason: body.reason } : {}),
           operator,
         },
-        { store: deps.store, audit: deps.audit, remediators: deps.remediators, resolver: deps.resolver },
+        { store: deps.store, audit: deps.audit, remediators: deps.remediators, resolver: deps.resolver, ...(deps.scope === undefined ? {} : { scope: deps.scope }), terms: API_TERMS },
       );
       deps.log.info({ operator, remediator: modeMatch[1], scope: result.scope, before: result.previous?.mode, after: result.current?.mode }, 'mode changed');
       return { status: 200, body: { remediator: modeMatch[1], scope: result.scope, before: result.previous?.mode ?? null, after: result.current?.mode ?? null, auditSeq: result.auditSeq } };

@@ -27,6 +27,7 @@ export function adminApi(runtime: Runtime, authenticate: Authenticator, verify: 
       remediators: REMEDIATORS,
       configModes: runtime.config.modes,
       dryRun: runtime.config.dryRun,
+      scope: runtime.config.scope,
       verify,
       ...(report === undefined ? {} : { report }),
       console: consoleState,

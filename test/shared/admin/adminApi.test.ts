@@ -8,7 +8,7 @@ import { adminApi } from '../../../shared/admin/host.js';
 import { ensureLocalAdminToken, localTokenAuthenticator } from '../../../shared/admin/localToken.js';
 import { verifyLocalAudit } from '../../../shared/audit/local.js';
 import { startWebhookServer, type WebhookServer } from '../../../shared/webhookServer.js';
-import { armWriteEvent, PRESCRIPTIONS, RX01 } from '../../helpers/events.js';
+import { armWriteEvent, PRESCRIPTIONS, RX01, SUB } from '../../helpers/events.js';
 import { sharedPath } from '../../helpers/fixtures.js';
 import { startWorld, type World } from '../../helpers/world.js';
 
@@ -90,5 +90,63 @@ describe('admin API', () => {
     await world.runtime.audit.sync();
     const reply = await call('GET', '/api/admin/audit/verify', { token });
     expect(reply).toMatchObject({ status: 200, body: { ok: true } });
+  });
+});
+
+describe('admin API when the deployment watches two subscriptions', () => {
+  const OTHER = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+  let multi: World;
+  let multiServer: WebhookServer;
+  let multiBase: string;
+
+  beforeEach(async () => {
+    multi = await startWorld(await loadSandboxState(sharedPath('examples', 'storage-state.json')), { scope: { subscriptions: [SUB, OTHER] } });
+    const admin = adminApi(multi.runtime, localTokenAuthenticator(token), () => verifyLocalAudit(multi.home));
+    multiServer = await startWebhookServer({ port: 0, processBatch: (b) => multi.runtime.pipeline.processBatch(b), log: multi.runtime.log, admin });
+    multiBase = multiServer.url.replace(/\/api\/events$/, '');
+  });
+  afterEach(async () => {
+    await multiServer.close();
+    await multi.close();
+  });
+
+  const put = async (query: string, body: unknown = { mode: 'alert', reason: 'freeze' }, method = 'PUT') => {
+    const response = await fetch(`${multiBase}/api/admin/modes/storage-public-access${query}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(method === 'PUT' ? { body: JSON.stringify(body) } : {}) });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it.each([
+    ['?resourceGroup=rg-pharmacy', /^resource group "rg-pharmacy" is ambiguous: this deployment watches 2 subscriptions; add subscriptionId=<id> \(or subscriptionId=\* for every resource group of that name\)$/],
+    ['?resourceGroup=rg-pharmacy&subscriptionId=nope', /is not a subscription id/],
+    ['?subscriptionId=cccccccc-bbbb-4ccc-8ddd-eeeeeeeeeeee', /is not in scope/],
+  ])('PUT and DELETE %s: 400, nothing changed or audited', async (query, error) => {
+    for (const method of ['PUT', 'DELETE']) {
+      const reply = await put(query, undefined, method);
+      expect(reply.status).toBe(400);
+      expect(String(reply.body['error'])).toMatch(error);
+    }
+    expect(await multi.runtime.modeStore.list()).toEqual([]);
+    expect((await multi.audit()).filter((r) => r.kind === 'intent' || r.kind === 'mode-change')).toEqual([]);
+  });
+
+  it('resourceGroup with subscriptionId: stored as sub:S/rg:R, audited, applied in S at once; GET shows where', async () => {
+    const reply = await put(`?resourceGroup=rg-pharmacy&subscriptionId=${SUB}`);
+    expect(reply).toEqual({ status: 200, body: { remediator: 'storage-public-access', scope: `sub:${SUB}/rg:rg-pharmacy`, before: null, after: 'alert', auditSeq: expect.any(Number) } });
+    const { results } = await multi.runtime.pipeline.processBatch([armWriteEvent(PRESCRIPTIONS)]);
+    expect(results[0]).toMatchObject({ decision: 'alerted', reason: 'mode alert (resource-group)' });
+
+    const listed = await fetch(`${multiBase}/api/admin/modes`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    expect(listed['modes']).toEqual([expect.objectContaining({ scope: `sub:${SUB}/rg:rg-pharmacy`, mode: 'alert', changedBy: 'local-token', subscriptionId: SUB, resourceGroup: 'rg-pharmacy' })]);
+    const explained = await fetch(`${multiBase}/api/admin/modes/explain?resourceId=${encodeURIComponent(RX01.replace(SUB, OTHER))}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<{ remediators: Record<string, unknown>[] }>);
+    expect(explained.remediators[0]).toMatchObject({ remediator: 'storage-public-access', mode: 'remediate', source: 'default', scope: null });
+
+    expect((await put(`?resourceGroup=rg-pharmacy&subscriptionId=${SUB}`, undefined, 'DELETE')).body).toMatchObject({ before: 'alert', after: null });
+    expect((await put('?resourceGroup=rg-pharmacy&subscriptionId=*')).body).toMatchObject({ scope: 'rg:rg-pharmacy' });
+    const changes = (await multi.audit()).filter((r) => r.kind === 'mode-change');
+    expect(changes.map((c) => [c.scope, c.before?.['mode'], c.after?.['mode']])).toEqual([
+      [`sub:${SUB}/rg:rg-pharmacy`, null, 'alert'],
+      [`sub:${SUB}/rg:rg-pharmacy`, 'alert', null],
+      ['rg:rg-pharmacy', null, 'alert'],
+    ]);
   });
 });
