@@ -1,11 +1,14 @@
-// hipaa-remediator in one subscription: the Function App (Flex Consumption), the WORM audit
-// store, the mode and alert tables, the Key Vault signing key, the Event Grid system topic
-// subscription that feeds it ARM events, the alerts topic, and exactly the access each needs.
+// hipaa-remediator, deployed once in its home subscription and watching many: the Function App
+// (Flex Consumption), the WORM audit store, the mode and alert tables, the Key Vault signing key,
+// the alerts topic, and, in every watched subscription (the home one included), the Event Grid
+// system topic and filtered event subscription that feed it ARM events and the custom role it
+// acts with (or one role on a management group, managementGroupName), and exactly the access each needs.
 //
 //   az deployment sub create --location <region> --template-file infra/main.bicep --parameters infra/main.bicepparam
 //
 // The event subscription needs the function code deployed first; scripts/deploy.sh runs the
-// whole sequence (infra without it, the package, infra with it, the audit policy lock).
+// whole sequence (infra without it, the management group role, the package, infra with it, the
+// audit policy lock). Subscriptions created later under the management group: infra/policy/.
 // See infra/README.md.
 targetScope = 'subscription'
 
@@ -55,8 +58,33 @@ param deadLetterRetentionDays int = 30
 @description('Create the event subscription to onResourceChange. It requires the function code to be deployed (Event Grid validates the endpoint): false on a first deployment before the package, true afterwards.')
 param subscribeToResourceEvents bool = true
 
-@description('ARM id of an existing Event Grid system topic of this subscription (Azure allows one per source). Empty: create one in the service\'s resource group. An existing topic needs a system-assigned identity.')
+@description('ARM id of an existing Event Grid system topic of the home subscription or another watched one (Azure allows one per source). Empty: create one in the service\'s resource group (home) or eventsResourceGroupName (elsewhere). An existing topic needs a system-assigned identity.')
 param existingSystemTopicResourceId string = ''
+
+@description('More existing system topics, at most one per watched subscription (the subscription is read from each id).')
+param existingSystemTopicResourceIds array = []
+
+// ---- scope: what the deployment watches -------------------------------------------------------
+
+@description('Subscriptions watched (HIPAA_REMEDIATOR_SUBSCRIPTIONS): each gets the system topic and event subscription, and the custom role unless managementGroupName is set. The home subscription is always one of them.')
+param watchedSubscriptionIds array = [
+  subscription().subscriptionId
+]
+
+@description('Management group watched (HIPAA_REMEDIATOR_MANAGEMENT_GROUPS; the service finds its subscriptions through Resource Graph). Set: the custom role is defined and assigned on the management group (infra/modules/managementGroupRole.bicep, which scripts/deploy.sh deploys) instead of on each subscription. Empty: subscriptions only.')
+param managementGroupName string = ''
+
+@description('Resource group created for the system topic in each watched subscription other than the home one.')
+@minLength(1)
+@maxLength(90)
+param eventsResourceGroupName string = 'rg-hipaa-remediator-events'
+
+@description('How the sweep lists resources (HIPAA_REMEDIATOR_SWEEP_SOURCE): resource-graph (one paged query per family across all watched subscriptions) or list-apis (ARM list calls per subscription).')
+@allowed([
+  'resource-graph'
+  'list-apis'
+])
+param sweepSource string = 'resource-graph'
 
 @description('Event Grid delivery attempts before dead-lettering.')
 @minValue(1)
@@ -98,9 +126,6 @@ param breakGlassPrincipalIds array = []
 
 @description('The service configuration (the --config JSON: modes, dryRun, policy, alerts sinks, ...). breakGlassPrincipalIds are added to its policy.roleAssignments.protectedPrincipalIds.')
 param serviceConfig object = {}
-
-@description('Subscriptions watched besides this one (HIPAA_REMEDIATOR_SUBSCRIPTIONS). Each needs the custom role and a system topic subscription of its own: not deployed by this template.')
-param additionalSubscriptionIds array = []
 
 @description('Audience of the admin API\'s Entra app registration (e.g. api://<client id>). Empty: the admin API refuses every call.')
 param adminAudience string = ''
@@ -182,21 +207,24 @@ var names = {
   workspace: 'log-hipaa-${token}'
   appInsights: 'appi-hipaa-${token}'
   alertTopic: 'evgt-hipaa-alerts-${token}'
-  systemTopic: 'evgst-hipaa-${token}'
   eventSubscription: 'hipaa-remediator-arm-events'
   auditContainer: 'hipaa-audit'
   deadLetterContainer: 'eventgrid-deadletter'
   deploymentContainer: 'app-package'
   modesTable: 'remediatormodes'
   alertsTable: 'remediatoralerts'
+  deadLetterIdentity: 'id-hipaa-deadletter-${token}'
   signingKey: 'audit-signing'
   // policy.diagnosticSettings.name's default: what the diagnostic-settings remediator requires.
   diagnosticSetting: 'hipaa-audit'
 }
 
-var useExistingSystemTopic = !empty(existingSystemTopicResourceId)
-var systemTopicResourceGroup = useExistingSystemTopic ? split(existingSystemTopicResourceId, '/')[4] : resourceGroupName
-var systemTopicName = useExistingSystemTopic ? last(split(existingSystemTopicResourceId, '/')) : names.systemTopic
+// The home subscription first and always, then the others, each once (ids compared in lower case).
+var homeSubscriptionId = toLower(subscription().subscriptionId)
+var watchedSubscriptions = union([homeSubscriptionId], map(watchedSubscriptionIds, id => toLower(trim(string(id)))))
+var existingSystemTopics = union(empty(existingSystemTopicResourceId) ? [] : [existingSystemTopicResourceId], existingSystemTopicResourceIds)
+var existingSystemTopicBySubscription = toObject(existingSystemTopics, id => toLower(split(id, '/')[2]))
+var roleOnManagementGroup = !empty(managementGroupName)
 
 // Break-glass ids join whatever the config already protects.
 var configuredProtected = serviceConfig.?policy.?roleAssignments.?protectedPrincipalIds ?? []
@@ -320,7 +348,9 @@ module functionApp 'modules/functionApp.bicep' = {
     alertTopicEndpoint: alertTopic.outputs.endpoint
     sweepSchedule: sweepSchedule
     logWorkspaceId: auditWorkspaceId
-    additionalSubscriptionIds: additionalSubscriptionIds
+    watchedSubscriptionIds: watchedSubscriptions
+    managementGroupName: managementGroupName
+    sweepSource: sweepSource
     serviceConfig: effectiveConfig
     adminAudience: adminAudience
     adminOperatorRole: adminOperatorRole
@@ -346,54 +376,69 @@ module serviceAccess 'modules/serviceAccess.bicep' = {
   }
 }
 
-module subscriptionRole 'modules/subscriptionRole.bicep' = {
-  name: 'hipaa-subscription-role'
-  params: {
-    principalId: functionApp.outputs.principalId
-    roleName: 'HIPAA Remediator (${subscription().subscriptionId})'
+// The custom role on each watched subscription, unless it is on the management group
+// (modules/managementGroupRole.bicep: a subscription-scope deployment cannot reach a management
+// group, so scripts/deploy.sh deploys that one with `az deployment mg create`).
+module subscriptionRole 'modules/subscriptionRole.bicep' = [
+  for sub in watchedSubscriptions: if (!roleOnManagementGroup) {
+    name: 'hipaa-subscription-role-${sub}'
+    scope: subscription(sub)
+    params: {
+      principalId: functionApp.outputs.principalId
+      roleName: 'HIPAA Remediator (${sub})'
+    }
   }
-}
+]
 
-module systemTopic 'modules/systemTopic.bicep' = {
-  name: 'hipaa-system-topic'
-  scope: resourceGroup(systemTopicResourceGroup)
-  params: {
-    topicName: systemTopicName
-    useExisting: useExistingSystemTopic
-    tags: tags
+// ARM events of each watched subscription: its system topic (one per subscription; the home
+// subscription's is the one the single-subscription template created) and the filtered event
+// subscription, dead-lettered to this deployment's audit account.
+module watched 'modules/watchedSubscription.bicep' = [
+  for sub in watchedSubscriptions: {
+    name: 'hipaa-watched-${sub}'
+    scope: subscription(sub)
+    params: {
+      resourceGroupName: sub == homeSubscriptionId ? resourceGroupName : eventsResourceGroupName
+      createResourceGroup: sub != homeSubscriptionId
+      location: location
+      tags: tags
+      existingSystemTopicResourceId: contains(existingSystemTopicBySubscription, sub) ? existingSystemTopicBySubscription[sub] : ''
+      subscribeToResourceEvents: subscribeToResourceEvents
+      eventSubscriptionName: names.eventSubscription
+      functionAppId: functionApp.outputs.appId
+      maxDeliveryAttempts: maxDeliveryAttempts
+      eventTimeToLiveInMinutes: eventTimeToLiveInMinutes
+      deadLetterAccountId: auditStorage.outputs.accountId
+      deadLetterContainerName: names.deadLetterContainer
+    }
+    dependsOn: [
+      rg
+      serviceAccess
+      subscriptionRole
+    ]
   }
-  dependsOn: [
-    rg
-  ]
-}
+]
 
-module deadLetterAccess 'modules/deadLetterAccess.bicep' = {
-  name: 'hipaa-dead-letter-access'
+// For event subscriptions the policy (infra/policy/) creates in subscriptions added later: one
+// user-assigned identity their topics dead-letter with, allowed to write the dead-letter container only.
+module policyDeadLetterIdentity 'modules/deadLetterIdentity.bicep' = {
+  name: 'hipaa-dead-letter-identity'
   scope: rg
   params: {
-    principalId: systemTopic.outputs.principalId
+    location: location
+    tags: tags
+    identityName: names.deadLetterIdentity
+  }
+}
+
+module policyDeadLetterAccess 'modules/deadLetterAccess.bicep' = {
+  name: 'hipaa-dead-letter-identity-access'
+  scope: rg
+  params: {
+    principalId: policyDeadLetterIdentity.outputs.principalId
     accountName: auditStorage.outputs.accountName
     containerName: names.deadLetterContainer
   }
-}
-
-module eventSubscription 'modules/eventSubscription.bicep' = if (subscribeToResourceEvents) {
-  name: 'hipaa-event-subscription'
-  scope: resourceGroup(systemTopicResourceGroup)
-  params: {
-    systemTopicName: systemTopic.outputs.topicName
-    subscriptionName: names.eventSubscription
-    functionAppId: functionApp.outputs.appId
-    maxDeliveryAttempts: maxDeliveryAttempts
-    eventTimeToLiveInMinutes: eventTimeToLiveInMinutes
-    deadLetterAccountId: auditStorage.outputs.accountId
-    deadLetterContainerName: names.deadLetterContainer
-  }
-  dependsOn: [
-    deadLetterAccess
-    serviceAccess
-    subscriptionRole
-  ]
 }
 
 @description('Resource group of the service.')
@@ -423,8 +468,23 @@ output alertTopicId string = alertTopic.outputs.topicId
 @description('HIPAA_REMEDIATOR_ALERT_TOPIC_ENDPOINT.')
 output alertTopicEndpoint string = alertTopic.outputs.endpoint
 
-@description('The custom role of the service.')
-output roleDefinitionId string = subscriptionRole.outputs.roleDefinitionId
+@description('Subscriptions watched, the home one first (HIPAA_REMEDIATOR_SUBSCRIPTIONS); scripts/deploy.sh passes them to managementGroupRole.bicep.')
+output watchedSubscriptionIds array = watchedSubscriptions
+
+@description('Management group watched, empty for none (HIPAA_REMEDIATOR_MANAGEMENT_GROUPS): scripts/deploy.sh then deploys managementGroupRole.bicep there.')
+output managementGroupName string = managementGroupName
+
+@description('Function App (the policy assignment\'s functionAppId).')
+output functionAppId string = functionApp.outputs.appId
+
+@description('Audit storage account holding the dead-letter container (the policy assignment\'s deadLetterStorageAccountId).')
+output deadLetterStorageAccountId string = auditStorage.outputs.accountId
+
+@description('Dead-letter container (the policy assignment\'s deadLetterContainerName).')
+output deadLetterContainerName string = names.deadLetterContainer
+
+@description('User-assigned identity the policy\'s topics dead-letter with (the policy assignment\'s deadLetterIdentityId).')
+output policyDeadLetterIdentityId string = policyDeadLetterIdentity.outputs.identityId
 
 @description('Whether the operator asked for the audit policy to be locked (scripts/deploy.sh acts on it).')
 output lockAuditPolicy bool = lockAuditPolicy

@@ -33,8 +33,19 @@ param sweepSchedule = '0 */15 * * * *'
 // '/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>'.
 param auditLogWorkspaceId = ''
 
-// The subscription already has an Event Grid system topic? Azure allows one per source: name it here.
+// A watched subscription already has an Event Grid system topic for its ARM events? Azure allows
+// one per source: name it here (or several in existingSystemTopicResourceIds, one per subscription).
 param existingSystemTopicResourceId = ''
+
+// What the deployment watches besides this (home) subscription, which is always watched: each
+// subscription listed gets the system topic, the event subscription and the custom role
+// (scripts/deploy.sh --subscriptions <id>,<id> sets this on the command line).
+param watchedSubscriptionIds = []
+
+// A management group to watch (its subscriptions found through Resource Graph); the custom role
+// then goes on the management group (scripts/deploy.sh --management-group <name>). Subscriptions
+// added to it later: infra/policy/ (infra/README.md).
+param managementGroupName = ''
 
 param keyVaultPublicNetworkAccess = 'Enabled'
 param maximumInstanceCount = 10

@@ -68,8 +68,18 @@ param sweepSchedule string
 @description('HIPAA_REMEDIATOR_LOG_WORKSPACE_ID: the audit workspace diagnostic settings must send to.')
 param logWorkspaceId string
 
-@description('HIPAA_REMEDIATOR_SUBSCRIPTIONS: subscriptions watched besides this one (each needs the role and a system topic of its own, which this template does not deploy).')
-param additionalSubscriptionIds array
+@description('HIPAA_REMEDIATOR_SUBSCRIPTIONS: the subscriptions watched, the home one (AZURE_SUBSCRIPTION_ID) included; main.bicep deploys a system topic and event subscription in each.')
+param watchedSubscriptionIds array
+
+@description('HIPAA_REMEDIATOR_MANAGEMENT_GROUPS: the management group watched (its subscriptions resolved through Resource Graph), empty for none.')
+param managementGroupName string
+
+@description('HIPAA_REMEDIATOR_SWEEP_SOURCE: resource-graph or list-apis.')
+@allowed([
+  'resource-graph'
+  'list-apis'
+])
+param sweepSource string
 
 @description('HIPAA_REMEDIATOR_CONFIG: the service configuration (the --config file\'s JSON).')
 param serviceConfig object
@@ -168,7 +178,9 @@ var serviceSettings = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
   AZURE_SUBSCRIPTION_ID: subscription().subscriptionId
-  HIPAA_REMEDIATOR_SUBSCRIPTIONS: join(additionalSubscriptionIds, ',')
+  HIPAA_REMEDIATOR_SUBSCRIPTIONS: join(watchedSubscriptionIds, ',')
+  HIPAA_REMEDIATOR_MANAGEMENT_GROUPS: managementGroupName
+  HIPAA_REMEDIATOR_SWEEP_SOURCE: sweepSource
   // Its own changes are ignored (no loops) and its own assignments never revoked.
   HIPAA_REMEDIATOR_SELF_IDS: site.identity.principalId
   HIPAA_REMEDIATOR_AUDIT_CONTAINER_URL: auditContainerUrl

@@ -1,8 +1,9 @@
-// The Event Grid system topic of the subscription (Microsoft.Resources.Subscriptions), with a
-// system-assigned identity for dead-lettering. Azure allows one system topic per source: when
-// the subscription already has one, main.bicep's existingSystemTopicResourceId deploys this
-// module into its resource group with useExisting, and the topic is used as it is (it must have
-// a system-assigned identity: az eventgrid system-topic update --identity systemassigned).
+// The Event Grid system topic of the subscription it is deployed in (Microsoft.Resources.Subscriptions),
+// with a system-assigned identity for dead-lettering; watchedSubscription.bicep deploys it in each
+// watched subscription. Azure allows one system topic per source: when the subscription already
+// has one, main.bicep's existingSystemTopicResourceId(s) deploy this module into its resource group
+// with useExisting, and the topic is used as it is (it must have a system-assigned identity:
+// az eventgrid system-topic update --identity systemassigned).
 
 @description('Name of the system topic to create, or of the existing one when useExisting is true.')
 param topicName string

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readBicep, varObjectKeys } from './bicep.js';
+import { moduleCalls, readBicep, varObjectKeys } from './bicep.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
@@ -30,6 +30,10 @@ const REQUIRED_IN_AZURE = [
   'HIPAA_REMEDIATOR_ALERT_TOPIC_ENDPOINT',
   'HIPAA_REMEDIATOR_SELF_IDS',
   'HIPAA_REMEDIATOR_SWEEP_SCHEDULE',
+  // The watched scope (tenant scale): set even when empty, so the template, not a stale setting, decides.
+  'HIPAA_REMEDIATOR_SUBSCRIPTIONS',
+  'HIPAA_REMEDIATOR_MANAGEMENT_GROUPS',
+  'HIPAA_REMEDIATOR_SWEEP_SOURCE',
 ];
 
 function sources(dir: string): string[] {
@@ -75,6 +79,19 @@ describe('app settings', () => {
 
   it('sets nothing the code does not read (no stale setting)', () => {
     for (const name of all) if (name.startsWith('HIPAA_REMEDIATOR_') || name === 'AZURE_SUBSCRIPTION_ID') expect(read.has(name), `${name} is set but not read`).toBe(true);
+  });
+
+  it('sets the watched scope from main.bicep\'s watchedSubscriptionIds and managementGroupName', () => {
+    expect(app.text).toMatch(/HIPAA_REMEDIATOR_SUBSCRIPTIONS: join\(watchedSubscriptionIds, ','\)/);
+    expect(app.text).toMatch(/HIPAA_REMEDIATOR_MANAGEMENT_GROUPS: managementGroupName\n/);
+    expect(app.text).toMatch(/HIPAA_REMEDIATOR_SWEEP_SOURCE: sweepSource\n/);
+    expect(app.text).toMatch(/AZURE_SUBSCRIPTION_ID: subscription\(\)\.subscriptionId/);
+    const main = readBicep(join(root, 'infra', 'main.bicep'));
+    const call = moduleCalls(main).find((c) => c.path === 'modules/functionApp.bicep');
+    expect(call?.params).toEqual(expect.arrayContaining(['watchedSubscriptionIds', 'managementGroupName', 'sweepSource']));
+    // The same list the event subscriptions and roles are deployed for (home subscription included).
+    expect(main.text).toMatch(/watchedSubscriptionIds: watchedSubscriptions\n/);
+    expect(main.text).toMatch(/managementGroupName: managementGroupName\n/);
   });
 
   it('connects the host and telemetry with the managed identity, no keys', () => {
