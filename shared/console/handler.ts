@@ -4,8 +4,10 @@
  *   GET  /api/admin/console           the page (or, with local-token auth and no session, the sign-in form)
  *   POST /api/admin/console/login     form: token           → session cookie, 303 to the page
  *   POST /api/admin/console/logout    form: csrf            → session ended, 303
- *   POST /api/admin/console/modes     form: csrf, remediator, resourceGroup ('' = subscription default),
- *                                     action (set | clear), mode, reason (required) → changeMode, 303
+ *   POST /api/admin/console/modes     form: csrf, remediator, resourceGroup ('' = a default),
+ *                                     subscriptionId (absent or '' = none, `*` = any; grids that span
+ *                                     subscriptions post it on every row), action (set | clear), mode,
+ *                                     reason (required) → changeMode (validated as the JSON API's), 303
  * Who: an `Authorization: Bearer` header (checked by the admin API's authenticator: Entra ID in
  * Azure, the local token otherwise), else the session cookie. Every POST is checked in this order:
  * authenticated (401), operator role (403), same Origin/Referer (403), CSRF token (403); each
@@ -16,13 +18,13 @@ import type { AlertRecord, AlertStore } from '../alerts/record.js';
 import type { AuditRecord } from '../audit/record.js';
 import { verifyAudit } from '../audit/verify.js';
 import type { AdminDeps, AdminRequest, AdminResponse, Authenticator, AuthResult } from '../admin/api.js';
-import { changeMode, ModeChangeError } from '../modes/changes.js';
+import { API_TERMS, changeMode, ModeChangeError } from '../modes/changes.js';
 import type { ModeSetting } from '../modes/store.js';
 import { computeReport, type ReportData } from '../report/model.js';
 import { newestSignedHead, readReportRecords } from '../report/source.js';
 import { reportWindow } from '../report/window.js';
 import { CONSOLE_PATH, renderConsolePage, renderErrorPage, renderLoginPage, type ConsoleView } from './html.js';
-import { buildGrid, collectResourceGroups, openAlertViews, recentDecisions, someSubscription } from './model.js';
+import { buildGrid, gridLayout, openAlertViews, recentDecisions } from './model.js';
 import { bearerCsrfToken, clearedSessionCookie, constantTimeEqual, parseCookies, sameOrigin, SESSION_COOKIE, sessionCookie, SessionStore, type Session } from './security.js';
 
 export { CONSOLE_PATH };
@@ -155,6 +157,7 @@ export async function handleConsole(request: AdminRequest, deps: AdminDeps, stat
 
   const remediator = fields.get('remediator') ?? '';
   const resourceGroup = fields.get('resourceGroup') ?? '';
+  const subscriptionId = fields.get('subscriptionId') ?? '';
   const verb = fields.get('action') ?? 'set';
   const reason = (fields.get('reason') ?? '').trim();
   if (verb !== 'set' && verb !== 'clear') return html(400, renderErrorPage(400, 'action must be set or clear'));
@@ -165,10 +168,11 @@ export async function handleConsole(request: AdminRequest, deps: AdminDeps, stat
         remediator,
         ...(verb === 'set' ? { mode: fields.get('mode') ?? '' } : {}),
         ...(resourceGroup === '' ? {} : { resourceGroup }),
+        ...(subscriptionId === '' ? {} : { subscriptionId }),
         reason,
         operator: principal.objectId,
       },
-      { store: deps.store, audit: deps.audit, remediators: deps.remediators, resolver: deps.resolver },
+      { store: deps.store, audit: deps.audit, remediators: deps.remediators, resolver: deps.resolver, ...(deps.scope === undefined ? {} : { scope: deps.scope }), terms: API_TERMS },
     );
     deps.log.info({ operator: principal.objectId, remediator, scope: result.scope, before: result.previous?.mode, after: result.current?.mode }, 'mode changed (console)');
     return redirect(`${CONSOLE_PATH}?changed=${result.auditSeq}`);
@@ -231,14 +235,14 @@ export async function consoleView(deps: AdminDeps, who: Pick<ConsoleView, 'princ
     }
   }
 
+  const layout = gridLayout({ settings, openAlerts: open, records, ...(deps.scope === undefined ? {} : { watched: deps.scope }) });
   const grid = await buildGrid({
     remediators: deps.remediators,
     configModes: deps.configModes,
     dryRun: deps.dryRun,
     settings,
     ...(storeError === undefined ? {} : { storeError }),
-    resourceGroups: collectResourceGroups(settings, open, records),
-    subscriptionId: someSubscription(open, records),
+    ...layout,
     resolver: deps.resolver,
   });
   return {

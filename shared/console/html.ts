@@ -4,6 +4,8 @@
  * with the CSRF token in a hidden field and a required reason. Everything that comes from a
  * store (resource ids, reasons, operators, errors) goes through escapeHtml.
  */
+import { ANY_SUBSCRIPTION } from '../modes/changes.js';
+import { describeModeScope } from '../modes/scopes.js';
 import { MODES } from '../remediator.js';
 import { escapeHtml as e } from '../report/escape.js';
 import type { ReportData } from '../report/model.js';
@@ -134,17 +136,46 @@ function modeBadge(mode: string): string {
   return `<span class="mode mode-${e(mode)}">${e(mode)}</span>`;
 }
 
+/** Where a mode came from, as the cell says it. */
+function sourceText(row: GridRow, r: GridCell['resolution'], perSubscription: boolean): { text: string; inherited: boolean } {
+  const setting = r.setting;
+  if (!perSubscription) {
+    // One subscription: the words the grid has always used.
+    const inherited = row.resourceGroup !== undefined && r.source !== 'resource-group';
+    return { text: `${SOURCE_TEXT[r.source] ?? r.source}${inherited ? ' (inherited)' : ''}`, inherited };
+  }
+  if (setting !== undefined) return setting.scope === row.scope ? { text: 'set here', inherited: false } : { text: `inherited from ${describeModeScope(setting.scope)}`, inherited: true };
+  const inherited = row.scope !== '*';
+  return { text: `${SOURCE_TEXT[r.source] ?? r.source}${inherited ? ' (inherited)' : ''}`, inherited };
+}
+
+function rowLabel(row: GridRow, perSubscription: boolean): string {
+  if (!perSubscription) return row.resourceGroup === undefined ? 'the subscription default' : `resource group ${row.resourceGroup}`;
+  if (row.resourceGroup === undefined) return row.subscriptionId === undefined ? 'the default of all subscriptions' : `the default of subscription ${row.subscriptionId}`;
+  return row.subscriptionId === undefined ? `resource group ${row.resourceGroup} in any subscription` : `resource group ${row.resourceGroup} in subscription ${row.subscriptionId}`;
+}
+
+function rowHeader(row: GridRow, perSubscription: boolean): string {
+  if (!perSubscription) return row.resourceGroup === undefined ? 'Subscription default' : `<code class="id">${e(row.resourceGroup)}</code>`;
+  if (row.resourceGroup === undefined) return row.subscriptionId === undefined ? 'All subscriptions (default)' : `Subscription default<div class="small"><code class="id">${e(row.subscriptionId)}</code></div>`;
+  const where = row.subscriptionId === undefined ? 'any subscription' : `in <code class="id">${e(row.subscriptionId)}</code>`;
+  return `<code class="id">${e(row.resourceGroup)}</code><div class="small muted">${where}</div>`;
+}
+
 function cellHtml(row: GridRow, cell: GridCell, view: ConsoleView, index: string): string {
   const r = cell.resolution;
-  const where = row.resourceGroup === undefined ? 'the subscription default' : `resource group ${row.resourceGroup}`;
+  const perSubscription = view.grid.perSubscription === true;
+  const where = rowLabel(row, perSubscription);
   const setting = r.setting;
-  const inherited = row.resourceGroup !== undefined && r.source !== 'resource-group';
+  const source = sourceText(row, r, perSubscription);
   const lines = [
     `${modeBadge(r.mode)}${r.dryRun && r.mode === 'remediate' ? ' <span class="small">(dry run: alerts)</span>' : ''}`,
-    `<div class="small muted">${e(SOURCE_TEXT[r.source] ?? r.source)}${inherited ? ' (inherited)' : ''}</div>`,
-    setting === undefined || inherited ? '' : `<div class="small muted">by <code class="id">${e(setting.changedBy)}</code>, ${e(setting.changedAt.slice(0, 16).replace('T', ' '))}${setting.reason === undefined ? '' : `: “${e(setting.reason)}”`}</div>`,
+    `<div class="small muted">${e(source.text)}</div>`,
+    setting === undefined || source.inherited ? '' : `<div class="small muted">by <code class="id">${e(setting.changedBy)}</code>, ${e(setting.changedAt.slice(0, 16).replace('T', ' '))}${setting.reason === undefined ? '' : `: “${e(setting.reason)}”`}</div>`,
     r.error === undefined ? '' : `<div class="small">${e(r.error)}</div>`,
   ];
+  // Rows of a grid that spans subscriptions say which one they mean, so the change is stored at the row's scope.
+  const subscriptionField = row.anySubscription === true ? ANY_SUBSCRIPTION : row.subscriptionId;
   if (view.canWrite && view.csrf !== undefined) {
     const label = `${cell.remediator} in ${where}`;
     lines.push(`<details><summary>Change<span class="vh"> ${e(label)}</span></summary>
@@ -152,7 +183,7 @@ function cellHtml(row: GridRow, cell: GridCell, view: ConsoleView, index: string
 <input type="hidden" name="csrf" value="${e(view.csrf)}">
 <input type="hidden" name="remediator" value="${e(cell.remediator)}">
 <input type="hidden" name="resourceGroup" value="${e(row.resourceGroup ?? '')}">
-<label for="mode-${index}">Mode <span class="vh">for ${e(label)}</span></label>
+${subscriptionField === undefined ? '' : `<input type="hidden" name="subscriptionId" value="${e(subscriptionField)}">\n`}<label for="mode-${index}">Mode <span class="vh">for ${e(label)}</span></label>
 <select id="mode-${index}" name="mode">${MODES.map((m) => `<option value="${m}"${m === (cell.own?.mode ?? r.mode) ? ' selected' : ''}>${m}</option>`).join('')}</select>
 <label for="reason-${index}">Reason <span class="vh">for changing ${e(label)}</span></label>
 <input type="text" id="reason-${index}" name="reason" required maxlength="1000" pattern=".*\\S.*" title="A reason is required; it goes into the audit record.">
@@ -164,16 +195,20 @@ function cellHtml(row: GridRow, cell: GridCell, view: ConsoleView, index: string
 
 function gridHtml(view: ConsoleView): string {
   const { grid } = view;
+  const perSubscription = grid.perSubscription === true;
   const head = `<tr><th scope="col">Scope</th>${grid.remediators.map((r) => `<th scope="col"><code>${e(r.id)}</code></th>`).join('')}</tr>`;
   const body = grid.rows
-    .map((row, i) => `<tr><th scope="row">${row.resourceGroup === undefined ? 'Subscription default' : `<code class="id">${e(row.resourceGroup)}</code>`}</th>${row.cells.map((cell, j) => cellHtml(row, cell, view, `${i}-${j}`)).join('')}</tr>`)
+    .map((row, i) => `<tr><th scope="row">${rowHeader(row, perSubscription)}</th>${row.cells.map((cell, j) => cellHtml(row, cell, view, `${i}-${j}`)).join('')}</tr>`)
     .join('\n');
+  const precedence = perSubscription
+    ? 'Precedence: resource group in a subscription &gt; resource group in any subscription &gt; subscription default &gt; all subscriptions &gt; config file &gt; remediator default.'
+    : 'Precedence: resource group &gt; subscription default &gt; config file &gt; remediator default.';
   return `<section aria-labelledby="h-modes">
 <h2 id="h-modes">Modes per resource group</h2>
-<p class="small muted">Precedence: resource group &gt; subscription default &gt; config file &gt; remediator default.${grid.dryRun ? ' <strong>Dry run is on: every remediation is an alert.</strong>' : ''} ${view.canWrite ? 'Every change needs a reason and is audited (intent, then the mode change with old → new).' : 'You can read; changing modes needs the operator role.'}</p>
+<p class="small muted">${precedence}${grid.dryRun ? ' <strong>Dry run is on: every remediation is an alert.</strong>' : ''} ${view.canWrite ? 'Every change needs a reason and is audited (intent, then the mode change with old → new).' : 'You can read; changing modes needs the operator role.'}</p>
 ${grid.storeError === undefined ? '' : `<p class="banner bad" role="alert">Mode store unreadable: ${e(grid.storeError)} — every remediator alerts (fail-safe).</p>`}
 <div style="overflow-x:auto"><table class="grid">
-<caption class="vh">Effective mode per remediator (columns) and resource group (rows)</caption>
+<caption class="vh">Effective mode per remediator (columns) and ${perSubscription ? 'subscription and resource group' : 'resource group'} (rows)</caption>
 <thead>${head}</thead>
 <tbody>
 ${body}

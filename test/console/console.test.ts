@@ -9,13 +9,13 @@ import { adminApi } from '../../shared/admin/host.js';
 import { ensureLocalAdminToken, localTokenAuthenticator } from '../../shared/admin/localToken.js';
 import { verifyLocalAudit } from '../../shared/audit/local.js';
 import { bearerCsrfToken, constantTimeEqual, parseCookies, sameOrigin, SESSION_IDLE_MS, SessionStore } from '../../shared/console/security.js';
-import { buildGrid, collectResourceGroups, recentDecisions } from '../../shared/console/model.js';
+import { buildGrid, collectResourceGroups, gridLayout, recentDecisions } from '../../shared/console/model.js';
 import { renderConsolePage } from '../../shared/console/html.js';
 import { StoreModeResolver } from '../../shared/modes/resolver.js';
 import type { ModeSetting, ModeStore } from '../../shared/modes/store.js';
 import { localReportSource } from '../../shared/report/source.js';
 import type { AuditRecord } from '../../shared/audit/record.js';
-import { armWriteEvent, PRESCRIPTIONS, RX01 } from '../helpers/events.js';
+import { armWriteEvent, PRESCRIPTIONS, RX01, SUB } from '../helpers/events.js';
 import { sharedPath } from '../helpers/fixtures.js';
 import { startWorld, type World } from '../helpers/world.js';
 
@@ -96,6 +96,58 @@ describe('grid model', () => {
       ['rg-a', 'alert/resource-group*', 'off/config'],
       ['rg-b', 'off/subscription', 'off/config'],
     ]);
+  });
+
+  describe('per subscription', () => {
+    const A = '11111111-2222-4333-8444-555555555555';
+    const B = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+    const inA = `/subscriptions/${A}/resourceGroups/RG-Shared/providers/Microsoft.Storage/storageAccounts/a`;
+    const inB = `/subscriptions/${B}/resourceGroups/rg-shared/providers/Microsoft.Storage/storageAccounts/b`;
+    const rows = (layout: ReturnType<typeof gridLayout>) => layout.rows.map((r) => `${r.scope}${r.anySubscription === true ? ' (any)' : ''}${r.resourceGroup === undefined ? '' : ` ${r.resourceGroup}`}`);
+
+    it('one subscription (or none): the rows are resource group names, as before', () => {
+      const layout = gridLayout({ settings: [setting('storage-public-access', 'rg:rg-zeta', 'off')], openAlerts: [], records: [{ resourceId: inA }], watched: { subscriptions: [A], managementGroups: [] } });
+      expect(layout.perSubscription).toBe(false);
+      expect(layout.subscriptionId).toBe(A);
+      expect(rows(layout)).toEqual(['*', 'rg:rg-shared RG-Shared', 'rg:rg-zeta rg-zeta']);
+      expect(gridLayout({ settings: [], openAlerts: [], records: [] })).toMatchObject({ perSubscription: false, rows: [{ scope: '*' }] });
+    });
+
+    it('two subscriptions: each has its default row and its own resource groups; rg:<name> settings get an any-subscription row', () => {
+      const layout = gridLayout({
+        settings: [setting('storage-public-access', 'rg:rg-legacy', 'off'), setting('storage-public-access', `sub:${B}/rg:rg-only-set`, 'alert')],
+        openAlerts: [{ resourceId: inB, resourceGroup: 'rg-shared', subscriptionId: B }],
+        records: [{ resourceId: inA }, { scope: `sub:${A}` }],
+      });
+      expect(layout.perSubscription).toBe(true);
+      expect(rows(layout)).toEqual(['*', 'rg:rg-legacy (any) rg-legacy', `sub:${A}`, `sub:${A}/rg:rg-shared RG-Shared`, `sub:${B}`, `sub:${B}/rg:rg-only-set rg-only-set`, `sub:${B}/rg:rg-shared rg-shared`]);
+    });
+
+    it('a deployment that spans subscriptions (config, a management group, a per-subscription setting) is shown per subscription even before a second one appears', () => {
+      expect(gridLayout({ settings: [], openAlerts: [], records: [{ resourceId: inA }], watched: { subscriptions: [], managementGroups: ['mg-1'] } }).perSubscription).toBe(true);
+      expect(gridLayout({ settings: [setting('storage-public-access', `sub:${A}`, 'off')], openAlerts: [], records: [{ resourceId: inA }] }).perSubscription).toBe(true);
+      expect(rows(gridLayout({ settings: [], openAlerts: [], records: [], watched: { subscriptions: [A, B], managementGroups: [] } }))).toEqual(['*', `sub:${A}`, `sub:${B}`]);
+    });
+
+    it('cells: a resource group set in A is not set in B; each says where its mode comes from', async () => {
+      const settings = [setting('storage-public-access', `sub:${A}/rg:rg-shared`, 'off'), setting('storage-public-access', `sub:${B}`, 'alert')];
+      const store: ModeStore = { location: 'memory', list: () => Promise.resolve(settings), set: () => Promise.resolve(undefined), unset: () => Promise.resolve(undefined) };
+      const layout = gridLayout({ settings, openAlerts: [], records: [{ resourceId: inA }, { resourceId: inB }] });
+      const grid = await buildGrid({ remediators: [{ id: 'storage-public-access', defaultMode: 'remediate' }], configModes: {}, dryRun: false, settings, ...layout, resolver: new StoreModeResolver(store, { modes: {}, dryRun: false }) });
+      expect(grid.perSubscription).toBe(true);
+      expect(grid.rows.map((r) => [r.scope, ...r.cells.map((c) => `${c.resolution.mode}/${c.resolution.setting?.scope ?? c.resolution.source}${c.own === undefined ? '' : '*'}`)])).toEqual([
+        ['*', 'remediate/default'],
+        [`sub:${A}`, 'remediate/default'],
+        [`sub:${A}/rg:rg-shared`, `off/sub:${A}/rg:rg-shared*`],
+        [`sub:${B}`, `alert/sub:${B}*`],
+        [`sub:${B}/rg:rg-shared`, `alert/sub:${B}`],
+      ]);
+      const html = renderConsolePage({ principal: { objectId: 'op', kind: 'user' }, canWrite: true, csrf: 'c', session: true, grid, alerts: [], decisions: [], audit: { error: 'x' }, now: new Date() });
+      expect(html).toContain(`<input type="hidden" name="subscriptionId" value="${B}">`);
+      expect(html).toContain(`<code class="id">rg-shared</code><div class="small muted">in <code class="id">${B}</code></div>`);
+      expect(html).toContain(`inherited from subscription ${B}`);
+      expect(html).toContain('All subscriptions (default)');
+    });
   });
 
   it('recent decisions: the last 50 decision and outcome records, newest first', () => {
@@ -223,6 +275,33 @@ describe('console through the admin handler', () => {
     // Unit-level: an attacker-named resource group in the view.
     const html = renderConsolePage({ principal: { objectId: '<b>x</b>', kind: 'user' }, canWrite: true, csrf: '"><x', session: true, grid: { remediators: [], rows: [{ resourceGroup: 'rg-<i>', scope: 'rg:rg-<i>', cells: [] }], dryRun: false }, alerts: [], decisions: [], audit: { error: '<u>' }, now: new Date() });
     expect(html).not.toMatch(/<(b|i|u|x)>/);
+  });
+
+  it('a deployment that watches two subscriptions: rows name their subscription and post it; a name alone is refused', async () => {
+    const OTHER = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+    await world.close();
+    world = await startWorld(await loadSandboxState(sharedPath('examples', 'storage-state.json')), { scope: { subscriptions: [SUB, OTHER] } });
+    token = (await ensureLocalAdminToken(world.home)).token;
+    admin = adminApi(world.runtime, localTokenAuthenticator(token), () => verifyLocalAudit(world.home), () => localReportSource(world.home));
+    await world.runtime.pipeline.processBatch([armWriteEvent(RX01)]);
+    const { cookie, csrf } = await login();
+    const page = String((await request('GET', '/api/admin/console', { cookie })).body);
+    expect(page).toContain(`<code class="id">rg-pharmacy</code><div class="small muted">in <code class="id">${SUB}</code></div>`);
+    expect(page).toContain(`Subscription default<div class="small"><code class="id">${OTHER}</code></div>`);
+    expect(page).toContain(`<input type="hidden" name="resourceGroup" value="rg-pharmacy">\n<input type="hidden" name="subscriptionId" value="${SUB}">`);
+
+    const change = { csrf, remediator: 'storage-public-access', resourceGroup: 'rg-pharmacy', action: 'set', mode: 'alert', reason: 'change freeze' };
+    const ambiguous = await request('POST', '/api/admin/console/modes', { cookie, body: change });
+    expect(ambiguous.status).toBe(400);
+    expect(String(ambiguous.body)).toContain('resource group &quot;rg-pharmacy&quot; is ambiguous: this deployment watches 2 subscriptions');
+    expect(await world.runtime.modeStore.list()).toEqual([]);
+
+    expect((await request('POST', '/api/admin/console/modes', { cookie, body: { ...change, subscriptionId: SUB } })).status).toBe(303);
+    expect((await world.runtime.modeStore.list()).map((s) => s.scope)).toEqual([`sub:${SUB}/rg:rg-pharmacy`]);
+    const { results } = await world.runtime.pipeline.processBatch([armWriteEvent(PRESCRIPTIONS)]);
+    expect(results[0]).toMatchObject({ decision: 'alerted', reason: 'mode alert (resource-group)' });
+    expect((await world.audit()).filter((r) => r.kind === 'mode-change')).toEqual([expect.objectContaining({ operator: 'local-token', scope: `sub:${SUB}/rg:rg-pharmacy`, reason: 'change freeze', after: { mode: 'alert' } })]);
+    expect(String((await request('GET', '/api/admin/console', { cookie })).body)).toContain('set here');
   });
 
   it('a bad mode or remediator is a 400 page, nothing changed; unknown console paths are 404', async () => {
