@@ -48,10 +48,10 @@ describe('functions/onResourceChange', () => {
     sandbox.faults.clear();
   });
 
-  it('functions/sweep lists the subscription, decides, and writes its summary', async () => {
+  it('functions/sweep finds the resources of the subscription through Resource Graph, decides, and writes its summary', async () => {
     const { sweep } = await import('../../functions/sweep.js');
     const logged: string[] = [];
     await sweep({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, new InvocationContext({ functionName: 'sweep', logHandler: (_l, ...a) => logged.push(a.join(' ')) }));
-    expect(logged.some((line) => /^sweep [0-9a-f-]+: 5 resources, \d+ remediated, 2 alerted, 0 failed$/.test(line)), logged.join('\n')).toBe(true);
+    expect(logged.some((line) => /^sweep [0-9a-f-]+: 5 resources in 1 subscriptions \(4 Resource Graph queries, \d+ re-read from ARM\), \d+ remediated, 2 alerted, 0 failed$/.test(line)), logged.join('\n')).toBe(true);
   });
 });

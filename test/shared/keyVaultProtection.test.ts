@@ -229,13 +229,13 @@ describe('key-vault-protection through the pipeline', () => {
     expect(writes()).toEqual([]);
   });
 
-  it('a sweep lists the vaults (one listing, no GET per vault), reads each data plane, and decides on each', async () => {
+  it('a list-API sweep lists the vaults (one listing, no GET per vault), reads each data plane, and decides on each', async () => {
     relay = await startRelay();
     world = await startWorld(
       parseSandboxState({
         resources: [vaultResource(VAULT, 'rg-clinical', { enableSoftDelete: false }), vaultResource(FENCED, 'rg-research', { vaultUri: relay.url })],
       }),
-      REMEDIATE,
+      { ...REMEDIATE, scope: { sweepSource: 'list-apis' } },
     );
     relay.to(Number(new URL(world.sandbox.url).port));
     world.sandbox.faults.inject({ pathPattern: KEY_VAULT_PATH, status: 403, code: 'Forbidden', times: 100 });
