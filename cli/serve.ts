@@ -84,7 +84,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     }
     const admin = adminApi(runtime, await authenticatorFromEnv(process.env, home), configuredAuditVerifier(process.env, home, arm.credential), () => configuredReportSource(process.env, home, arm.credential));
     const webhook = await startWebhookServer({ port, host, processBatch: (b) => runtime.pipeline.processBatch(b), log, admin, ...(key === undefined ? {} : { key }) });
-    print(`serving Azure subscription ${String(azureSubscriptionId())}: Event Grid webhook at ${webhook.url}${key === undefined ? '' : '?code=…'}`);
+    const watched = [`${config.scope.subscriptions.length} subscription(s) (${config.scope.subscriptions.join(', ')})`, ...config.scope.managementGroups.map((mg) => `management group ${mg}`)].join(' and ');
+    print(`serving Azure, watching ${watched}: Event Grid webhook at ${webhook.url}${key === undefined ? '' : '?code=…'}`);
     await untilSignal();
     await webhook.close();
     await runtime.audit.close();
