@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   });
 
   // 6. A tenant: 100 subscriptions × 1,000 resources, per-subscription list APIs vs Resource Graph, same state.
-  const shape = { subscriptions: quick ? 20 : 100, accountsPerSubscription: 20, containersPerAccount: 4, assignmentsPerSubscription: 880 };
+  const shape = { subscriptions: quick ? 20 : 100, accountsPerSubscription: 20, containersPerAccount: 4, assignmentsPerSubscription: 880, expiredOneIn: 200 };
   const tenant = tenantState(shape);
   const watched = subscriptionsOf(shape);
   const viaLists = await sweepTenant(tenant, watched, 'list-apis', false);

@@ -1,6 +1,6 @@
 /**
  * A tenant's sweep, both ways in one run: many subscriptions, each with storage accounts (blob
- * service and containers) and role assignments (one in ten expired), swept once through
+ * service and containers) and role assignments (some expired), swept once through
  * per-subscription list APIs and once through Resource Graph, each against its own fresh
  * sandbox with the same state. Counts every request by kind, so the ratio says where calls go.
  */
@@ -21,6 +21,8 @@ export interface TenantShape {
   accountsPerSubscription: number;
   containersPerAccount: number;
   assignmentsPerSubscription: number;
+  /** One assignment in this many is past its expiry (10: a first sweep; 200: a tenant kept compliant). */
+  expiredOneIn: number;
 }
 
 export interface SweepRun {
@@ -68,7 +70,7 @@ export function tenantState(shape: TenantShape): SandboxState {
           principalId: principal,
           principalType: 'User',
           scope: `/subscriptions/${sub}`,
-          ...(i % 10 === 0 ? { description: 'expires=2026-01-01' } : {}),
+          ...(i % shape.expiredOneIn === 0 ? { description: 'expires=2026-01-01' } : {}),
           createdOn: '2026-01-01T00:00:00.0000000Z',
         },
       });
@@ -90,7 +92,7 @@ export async function sweepTenant(state: SandboxState, subscriptions: readonly s
       home: await mkdtemp(join(tmpdir(), 'hipaa-bench-tenant-')),
       // No audit workspace here: diagnostic settings are listed per blob service but not judged.
       config: {
-        ...buildConfig({ maxRemediationsPerBatch: 1_000_000, modes: { 'diagnostic-settings': 'off' }, scope: { subscriptions: [...subscriptions], sweepSource: source } }, {}),
+        ...buildConfig({ maxRemediationsPerBatch: 100_000, modes: { 'diagnostic-settings': 'off' }, scope: { subscriptions: [...subscriptions], sweepSource: source } }, {}),
         selfIds: new Set([SANDBOX_SERVICE_IDENTITY.objectId]),
       },
       arm: sandboxConnection(sandbox.url, sandbox.ca),

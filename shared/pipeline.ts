@@ -264,7 +264,7 @@ export class Pipeline {
     if (!remediators.some((r) => r.evaluate(indexed, ctx).length > 0)) return indexed;
     stats.reread += 1;
     try {
-      return await this.deps.arm.read(indexed.id, signal);
+      return await this.deps.arm.refresh(indexed, signal);
     } catch (error) {
       if (!(error instanceof ResourceGoneError)) throw error;
       stats.goneSinceIndexed += 1;

@@ -15,6 +15,7 @@ import { LogAnalyticsFamily } from './families/logAnalytics.js';
 import { StorageFamily } from './families/storage.js';
 import { SUBSCRIPTIONS_QUERY } from './resourceGraph/queries.js';
 import { ResourceGraphReader, type GraphStats } from './resourceGraph/reader.js';
+import type { GraphRow } from './resourceGraph/rows.js';
 import { parseResourceId, type ArmResourceId } from './resourceId.js';
 import type { ResourceSnapshot } from './snapshot.js';
 
@@ -25,6 +26,11 @@ export interface ArmGateway {
   canRead(id: ArmResourceId): boolean;
   /** Throws ResourceGoneError (404), TransientError or PermanentError. */
   read(id: ArmResourceId, signal?: AbortSignal): Promise<ResourceSnapshot>;
+  /**
+   * A swept resource as ARM has it now (Resource Graph's copy may lag), keeping what the sweep
+   * read live beside it (keys, PIM, settings). Throws like `read`.
+   */
+  refresh(indexed: ResourceSnapshot, signal?: AbortSignal): Promise<ResourceSnapshot>;
   apply(change: Change, signal?: AbortSignal): Promise<AppliedChange>;
   /** The api-version the SDK sends for a change; recorded in the audit intent before the write. */
   apiVersionOf(change: Change): string;
@@ -102,6 +108,17 @@ export class SdkArmGateway implements ArmGateway {
     }
   }
 
+  async refresh(indexed: ResourceSnapshot, signal?: AbortSignal): Promise<ResourceSnapshot> {
+    const options = signal === undefined ? {} : { abortSignal: signal };
+    try {
+      const family = this.familyOfType(indexed.id.resourceType);
+      if (family === undefined) throw new Error(`no reader for resource type ${indexed.id.resourceType}`);
+      return await (family.refresh === undefined ? family.read(indexed.id, options) : family.refresh(indexed, options));
+    } catch (error) {
+      throw classifyArmError(error, indexed.id.id);
+    }
+  }
+
   async apply(change: Change, signal?: AbortSignal): Promise<AppliedChange> {
     try {
       return await this.familyOfChange(change).apply(change, signal === undefined ? {} : { abortSignal: signal });
@@ -128,7 +145,11 @@ export class SdkArmGateway implements ArmGateway {
       const graph = source === 'resource-graph' ? family.graph : undefined;
       try {
         if (graph !== undefined) {
-          for await (const rows of this.graph.pages(graph.query, { subscriptions }, options)) yield* graph.expand(rows, options);
+          // Every page first, then the decisions: the sweep's own writes (a revoked assignment)
+          // change the result set, and pages fetched after them could skip rows.
+          const rows: GraphRow[] = [];
+          for await (const page of this.graph.pages(graph.query, { subscriptions }, options)) rows.push(...page);
+          yield* graph.expand(rows, options);
         } else {
           for (const subscriptionId of subscriptions) {
             for await (const snapshot of family.list(subscriptionId, options)) yield { snapshot, fromGraph: false };

@@ -126,15 +126,22 @@ describe('the Resource Graph sweep', () => {
     expect(world.serviceRequests().filter((r) => /ResourceGraph/i.test(r.path))).toEqual([]);
   });
 
-  it('pages 2,500 role assignments at 1,000 rows with $skipToken', async () => {
-    const assignments = Array.from({ length: 2500 }, (_, i) => assignment([SUB_A, SUB_B][i % 2]!, i, 'on-call rotation; expires=2099-01-01'));
-    world = await startWorld(parseSandboxState({ resources: assignments, directory: [{ id: STAFF, '@odata.type': '#microsoft.graph.user' }] }), { scope: { subscriptions: [SUB_A, SUB_B] } });
+  it('pages 2,500 role assignments at 1,000 rows with $skipToken, and revoking some of them while it sweeps loses none', async () => {
+    // One in ten expired: the sweep deletes 250 assignments, which shifts what later pages would hold.
+    const assignments = Array.from({ length: 2500 }, (_, i) => assignment([SUB_A, SUB_B][i % 2]!, i, i % 10 === 0 ? 'audit support; expires=2026-01-01' : 'on-call rotation; expires=2099-01-01'));
+    world = await startWorld(parseSandboxState({ resources: assignments, directory: [{ id: STAFF, '@odata.type': '#microsoft.graph.user' }] }), { scope: { subscriptions: [SUB_A, SUB_B] }, maxRemediationsPerBatch: 1000 }, { sandbox: { throttling: false } });
     const outcome = await world.runtime.pipeline.sweep('paging');
     // 3 pages of role assignments + one (empty) page for each of the three resource families.
     expect(outcome.sweep.graphQueries).toBe(6);
     expect(outcome.sweep.fromGraph).toBe(2500);
-    expect(outcome.results.filter((r) => r.remediator === 'expired-role-assignments' && r.decision === 'compliant')).toHaveLength(2500);
-    expect(outcome.sweep.reread).toBe(0);
+    const decided = outcome.results.filter((r) => r.remediator === 'expired-role-assignments');
+    expect(decided).toHaveLength(2500);
+    expect(decided.filter((r) => r.decision === 'remediated')).toHaveLength(250);
+    expect(decided.filter((r) => r.decision === 'compliant')).toHaveLength(2250);
+    // Each revocation was preceded by a read of the assignment from ARM; PIM was asked once per subscription.
+    expect(outcome.sweep.reread).toBe(250);
+    expect(world.serviceRequests('DELETE')).toHaveLength(250);
+    expect(world.serviceRequests('GET').filter((r) => /roleAssignmentScheduleInstances$/i.test(r.path))).toHaveLength(2);
   });
 
   it('waits for the quota to reset when its headers say it is spent, instead of being throttled', async () => {

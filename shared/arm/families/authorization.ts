@@ -4,6 +4,7 @@
  * PIM make it, and is it the last Owner of its scope.
  */
 import type { AuthorizationManagementClient, RoleAssignment } from '@azure/arm-authorization';
+import { mapWithConcurrency } from '../../concurrency.js';
 import type { Change } from '../../remediator.js';
 import type { DirectoryLookup } from '../directory.js';
 import { lookup, pimScheduleOf, pimSchedulesIn } from '../pim.js';
@@ -17,6 +18,9 @@ import { armClientOptions, LazyClientCache, type AppliedChange, type CallOptions
 
 /** What @azure/arm-authorization 9 sends for role assignments (the current stable version). */
 export const ROLE_ASSIGNMENTS_API_VERSION = '2022-04-01';
+
+/** PIM listings a sweep keeps in flight (one per subscription). */
+const PIM_LISTINGS_IN_FLIGHT = 8;
 
 export class AuthorizationFamily implements ResourceFamily {
   readonly types = [ROLE_ASSIGNMENT];
@@ -98,20 +102,35 @@ export class AuthorizationFamily implements ResourceFamily {
   };
 
   /**
-   * Resource Graph's copies of role assignments, with the directory's word on each principal
-   * (Graph, one batch per page). PIM and the Owner count are left unknown: only an assignment
-   * that may be revoked needs them, and that one is re-read from ARM, where they are looked up.
+   * Resource Graph's copies of role assignments, completed as the list path completes them:
+   * the directory's word on each principal (Graph, batched) and PIM's schedules, read once per
+   * subscription. The Owner count is left unknown: only an assignment that may be revoked
+   * needs it, and that one is refreshed from ARM, where it is counted.
    */
   private async *expandRows(rows: readonly GraphRow[], options: CallOptions): AsyncIterable<SweepItem> {
-    const assignments = rows.filter((row) => /^\/subscriptions\/[^/]+\//i.test(row.id)).map(roleAssignmentFromRow);
-    const statuses = await this.directory.statuses([...new Set(assignments.map((a) => a.principalId).filter((p): p is string => p !== undefined))], options.abortSignal);
-    for (const resource of assignments) {
-      if (resource.id === undefined) continue;
+    const assignments = rows.filter((row) => /^\/subscriptions\/[^/]+\//i.test(row.id)).map((row) => ({ id: parseResourceId(row.id), resource: roleAssignmentFromRow(row) }));
+    const subscriptions = [...new Set(assignments.map((a) => a.id.subscriptionId))];
+    const [statuses, pimIndexes] = await Promise.all([
+      this.directory.statuses([...new Set(assignments.map((a) => a.resource.principalId).filter((p): p is string => p !== undefined))], options.abortSignal),
+      mapWithConcurrency(subscriptions, PIM_LISTINGS_IN_FLIGHT, async (subscriptionId) => pimSchedulesIn(await this.clients.for(subscriptionId), subscriptionId, options)),
+    ]);
+    const pimOf = new Map(subscriptions.map((subscriptionId, i) => [subscriptionId, pimIndexes[i]!]));
+    for (const { id, resource } of assignments) {
       yield {
-        snapshot: { type: ROLE_ASSIGNMENT, id: parseResourceId(resource.id), resource, principal: statuses.get((resource.principalId ?? '').toLowerCase()) ?? 'unknown' },
+        snapshot: { type: ROLE_ASSIGNMENT, id, resource, principal: statuses.get((resource.principalId ?? '').toLowerCase()) ?? 'unknown', pim: lookup(pimOf.get(id.subscriptionId)!, id.id) },
         fromGraph: true,
       };
     }
+  }
+
+  /** The assignment as ARM has it now, with the directory's and PIM's answers this sweep already read. */
+  async refresh(indexed: ResourceSnapshot, options: CallOptions): Promise<ResourceSnapshot> {
+    if (indexed.type !== ROLE_ASSIGNMENT || indexed.pim === undefined) return this.read(indexed.id, options);
+    const authorization = await this.clients.for(indexed.id.subscriptionId);
+    const resource = await authorization.roleAssignments.getById(indexed.id.id, options);
+    if ((resource.principalId ?? '').toLowerCase() !== (indexed.resource.principalId ?? '').toLowerCase()) return this.read(indexed.id, options);
+    const otherOwnersAtScope = await otherOwners(authorization, indexed.id, resource, options);
+    return { type: ROLE_ASSIGNMENT, id: indexed.id, resource, principal: indexed.principal, pim: indexed.pim, ...(otherOwnersAtScope === undefined ? {} : { otherOwnersAtScope }) };
   }
 
   apiVersionOf(): string {

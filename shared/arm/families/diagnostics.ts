@@ -102,7 +102,7 @@ async function settingsOf(reader: DiagnosticsReader, id: ArmResourceId, options:
   }
 }
 
-function withSettings(snapshot: ResourceSnapshot, settings: DiagnosticSettingsResource[] | undefined): ResourceSnapshot {
+function withSettings(snapshot: ResourceSnapshot, settings: readonly DiagnosticSettingsResource[] | undefined): ResourceSnapshot {
   // The snapshot variants that carry `diagnosticSettings` (DIAGNOSTICS_MONITORED_TYPES).
   if (snapshot.type !== BLOB_SERVICE && snapshot.type !== KEY_VAULT) return snapshot;
   return { ...snapshot, diagnosticSettings: settings };
@@ -128,6 +128,14 @@ export function withDiagnosticSettings(family: ResourceFamily, reader: Diagnosti
       if (!isDiagnosticsMonitored(id.resourceType)) return family.read(id, options);
       const [snapshot, settings] = await Promise.all([family.read(id, options), settingsOf(reader, id, options)]);
       return withSettings(snapshot, settings);
+    },
+
+    async refresh(indexed, options) {
+      const fresh = family.refresh === undefined ? await family.read(indexed.id, options) : await family.refresh(indexed, options);
+      if (!monitored(fresh)) return fresh;
+      // The settings were listed from ARM during this sweep; only Resource Graph's copy is in doubt.
+      const listed = indexed.type === BLOB_SERVICE || indexed.type === KEY_VAULT ? indexed.diagnosticSettings : undefined;
+      return withSettings(fresh, listed ?? (await settingsOf(reader, fresh.id, options)));
     },
 
     async apply(change, options) {

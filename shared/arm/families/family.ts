@@ -19,7 +19,10 @@ export interface SweepItem {
 /** How a family's top-level resources are found through Resource Graph instead of per-subscription listings. */
 export interface GraphListing {
   readonly query: GraphQuery;
-  /** The snapshots of one page of rows, completed from ARM where ARG does not carry what remediators judge. */
+  /**
+   * The snapshots of every row the query returned in the sweep's scope, completed live where
+   * ARG does not carry what remediators judge (children from ARM, data plane, PIM, Graph).
+   */
   expand(rows: readonly GraphRow[], options: CallOptions): AsyncIterable<SweepItem>;
 }
 
@@ -55,6 +58,11 @@ export interface ResourceFamily {
   apply(change: Change, options: CallOptions): Promise<AppliedChange>;
   /** Every resource of its types in a subscription, through list APIs with paging. */
   list(subscriptionId: string, options: CallOptions): AsyncIterable<ResourceSnapshot>;
+  /**
+   * The resource itself as ARM has it now, keeping what the sweep read live beside it (keys,
+   * PIM, the directory): a sweep's doubt is about Resource Graph's copy. Absent: `read`.
+   */
+  refresh?(indexed: ResourceSnapshot, options: CallOptions): Promise<ResourceSnapshot>;
   /** Absent: ARG does not index the family's types, and the sweep lists them per subscription. */
   readonly graph?: GraphListing;
   apiVersionOf(change: Change): string;

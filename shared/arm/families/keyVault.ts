@@ -73,6 +73,14 @@ export class KeyVaultFamily implements ResourceFamily {
     return this.withKeys(id, vault, options);
   }
 
+  /** The vault as ARM has it now; its keys as the data plane showed them moments ago in this sweep. */
+  async refresh(indexed: ResourceSnapshot, options: CallOptions): Promise<ResourceSnapshot> {
+    if (indexed.type !== KEY_VAULT) return this.read(indexed.id, options);
+    const client = await this.clients.for(indexed.id.subscriptionId);
+    const vault = await client.vaults.get(requireResourceGroup(indexed.id), indexed.id.name, options);
+    return { ...indexed, resource: vault };
+  }
+
   async apply(change: Change, options: CallOptions): Promise<AppliedChange> {
     const id = parseResourceId(change.resourceId);
     switch (change.operation) {
