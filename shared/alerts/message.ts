@@ -65,7 +65,8 @@ export function alertMessage(record: AlertRecord, transition: AlertTransition): 
     ...(record.resolution === undefined ? {} : { resolution: record.resolution }),
     ...(record.auditSeq === undefined ? {} : { auditSeq: record.auditSeq }),
     action: transition === 'resolved' ? 'none: the resource is compliant again or gone' : actionFor(record),
-    toggle: `hipaa-remediator modes set ${record.remediator} <off|alert|remediate>${record.resourceGroup === undefined ? '' : ` --resource-group ${record.resourceGroup}`} --reason "<why>"`,
+    // Qualified by subscription: a resource group name alone is ambiguous once several are watched.
+    toggle: `hipaa-remediator modes set ${record.remediator} <off|alert|remediate> --subscription ${record.subscriptionId}${record.resourceGroup === undefined ? '' : ` --resource-group ${record.resourceGroup}`} --reason "<why>"`,
   };
 }
 

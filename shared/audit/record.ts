@@ -41,7 +41,7 @@ export interface AuditEntry {
   service?: readonly string[];
   /** Who asked for an operator action (mode change): `cli:<os user>`, an Entra object id, `local-token`. */
   operator?: string;
-  /** The scope of a mode change: `*` (subscription default) or `rg:<name>`. */
+  /** The scope of a mode change: `*`, `rg:<name>`, `sub:<guid>` or `sub:<guid>/rg:<name>` (shared/modes/scopes.ts). */
   scope?: string;
   /** For a rollover: the segment the chain continues in (this record closes its segment). */
   next?: string;

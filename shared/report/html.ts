@@ -4,6 +4,7 @@
  * per printed page. The chain's verification is the first thing on it: every figure below is
  * only as good as the chain it was computed from.
  */
+import { describeModeScope } from '../modes/scopes.js';
 import { escapeHtml as e } from './escape.js';
 import type { ControlFigures, OpenAlert, ReportData, Revocation } from './model.js';
 import { formatDuration } from './stats.js';
@@ -221,7 +222,7 @@ function revocationRows(revocations: readonly Revocation[]): string[][] {
 
 function scopeLabel(scope: string | null): string {
   if (scope === null) return dash;
-  return scope === '*' ? 'subscription default' : scope.startsWith('rg:') ? `resource group <b>${e(scope.slice(3))}</b>` : e(scope);
+  return e(describeModeScope(scope));
 }
 
 function modesSection(data: ReportData): string {

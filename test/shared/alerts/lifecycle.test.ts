@@ -90,7 +90,7 @@ describe('alert lifecycle', () => {
     expect(delivered[0]?.signatureValid).toBe(true);
     expect(delivered[0]?.headers['x-hipaa-remediator-delivery']).toBe(`${String(delivered[0]?.body['alertId'])}.opened`);
     expect(delivered[0]?.body).toMatchObject({ schema: 'hipaa-remediator.alert/1', transition: 'opened', resourceId: PRESCRIPTIONS, severity: 'high', citation: '45 CFR 164.312(a)(1)' });
-    expect(String(delivered[0]?.body['toggle'])).toBe('hipaa-remediator modes set storage-public-access <off|alert|remediate> --resource-group rg-pharmacy --reason "<why>"');
+    expect(String(delivered[0]?.body['toggle'])).toBe('hipaa-remediator modes set storage-public-access <off|alert|remediate> --subscription 11111111-2222-4333-8444-555555555555 --resource-group rg-pharmacy --reason "<why>"');
     expect((await alertRecords(w)).at(-1)?.alert).toMatchObject({ transition: 'redelivery', delivered: ['pager:opened'], failed: [] });
   });
 

@@ -50,7 +50,7 @@ describe('alert messages', () => {
       controlTitle: 'Access control',
       occurrences: 3,
       actor: { objectId: '4b8d2f6a-1c3e-45a7-b9d0-e2f4a6c8b1d3' },
-      toggle: 'hipaa-remediator modes set storage-public-access <off|alert|remediate> --resource-group rg-research --reason "<why>"',
+      toggle: 'hipaa-remediator modes set storage-public-access <off|alert|remediate> --subscription 11111111-2222-4333-8444-555555555555 --resource-group rg-research --reason "<why>"',
     });
     expect(message.action).toBe(
       'Set properties.allowBlobPublicAccess: true → false. The service has the fix planned (see plannedChanges) and applies it in remediate mode. If the change was intended, record the exception by switching the remediator for this resource group (see toggle).',
