@@ -84,10 +84,18 @@ export function subscriptionsOf(shape: TenantShape): string[] {
   return Array.from({ length: shape.subscriptions }, (_, s) => guid(0xbe000000 + s, 0));
 }
 
-/** One sweep of `state` through `source`; `graphQuota` false measures without Resource Graph's quota. */
-export async function sweepTenant(state: SandboxState, subscriptions: readonly string[], source: SweepRun['source'], graphQuota: boolean): Promise<SweepRun> {
-  const sandbox = await startSandbox({ state, throttling: false, pageSize: 1000, ...(graphQuota ? {} : { resourceGraphQuota: false }) });
+export interface SweepConditions {
+  /** Resource Graph's documented quota (15 queries per 5 s per user) in force. */
+  graphQuota: boolean;
+  /** Added to every ARM and Resource Graph answer: the sandbox answers in well under a millisecond, Azure does not. */
+  latencyMs: number;
+}
+
+/** One sweep of `state` through `source`, against its own fresh sandbox. */
+export async function sweepTenant(state: SandboxState, subscriptions: readonly string[], source: SweepRun['source'], conditions: SweepConditions): Promise<SweepRun> {
+  const sandbox = await startSandbox({ state, throttling: false, pageSize: 1000, ...(conditions.graphQuota ? {} : { resourceGraphQuota: false }) });
   try {
+    if (conditions.latencyMs > 0) sandbox.faults.inject({ pathPattern: /^\/(subscriptions|providers)\//i, status: 0, delayMs: conditions.latencyMs, times: Number.MAX_SAFE_INTEGER });
     const runtime = await createRuntime({
       home: await mkdtemp(join(tmpdir(), 'hipaa-bench-tenant-')),
       // No audit workspace here: diagnostic settings are listed per blob service but not judged.

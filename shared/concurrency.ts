@@ -29,3 +29,25 @@ export async function mapWithConcurrency<T, R>(items: readonly T[], limit: numbe
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
   return results;
 }
+
+/**
+ * Maps a stream `lookahead` items ahead of the one yielded, keeping its order: the waits of
+ * consecutive items overlap. A failure surfaces when its item's turn comes (marked handled
+ * until then, so nothing is an unhandled rejection); `undefined` drops the item.
+ */
+export async function* mapAhead<T, R>(source: AsyncIterable<T> | Iterable<T>, lookahead: number, fn: (item: T) => Promise<R | undefined>): AsyncIterable<R> {
+  const pending: Promise<R | undefined>[] = [];
+  for await (const item of source) {
+    const mapped = fn(item);
+    mapped.catch(() => undefined);
+    pending.push(mapped);
+    if (pending.length >= lookahead) {
+      const next = await pending.shift();
+      if (next !== undefined) yield next;
+    }
+  }
+  for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+    const ready = await next;
+    if (ready !== undefined) yield ready;
+  }
+}

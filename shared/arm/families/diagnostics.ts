@@ -5,6 +5,7 @@
  * monitored types) and written when a required one is restored.
  */
 import type { DiagnosticSettingsResource, MonitorClient } from '@azure/arm-monitor';
+import { mapAhead } from '../../concurrency.js';
 import { classifyArmError, ResourceGoneError, TransientError } from '../../errors.js';
 import type { Change } from '../../remediator.js';
 import { parseResourceId, type ArmResourceId } from '../resourceId.js';
@@ -145,7 +146,7 @@ export function withDiagnosticSettings(family: ResourceFamily, reader: Diagnosti
       return { ...applied, after: withSettings(after, await settingsOf(reader, after.id, options)) };
     },
 
-    list: (subscriptionId, options) => decoratedAhead(family.list(subscriptionId, options), (snapshot) => (monitored(snapshot) ? listedWithSettings(reader, snapshot, options) : Promise.resolve(snapshot))),
+    list: (subscriptionId, options) => mapAhead(family.list(subscriptionId, options), LIST_LOOKAHEAD, (snapshot) => (monitored(snapshot) ? listedWithSettings(reader, snapshot, options) : Promise.resolve(snapshot))),
 
     ...(graph === undefined
       ? {}
@@ -153,7 +154,7 @@ export function withDiagnosticSettings(family: ResourceFamily, reader: Diagnosti
           graph: {
             query: graph.query,
             expand: (rows, options) =>
-              decoratedAhead(graph.expand(rows, options), async (item: SweepItem) => {
+              mapAhead(graph.expand(rows, options), LIST_LOOKAHEAD, async (item: SweepItem) => {
                 if (!monitored(item.snapshot)) return item;
                 const snapshot = await listedWithSettings(reader, item.snapshot, options);
                 return snapshot === undefined ? undefined : { ...item, snapshot };
@@ -163,26 +164,6 @@ export function withDiagnosticSettings(family: ResourceFamily, reader: Diagnosti
   };
 }
 
-/**
- * Decorates a listing a few items ahead of the one yielded, keeping its order; a failure
- * surfaces when its item's turn comes (and is marked handled until then). Undefined drops the item.
- */
-async function* decoratedAhead<T>(source: AsyncIterable<T>, decorate: (item: T) => Promise<T | undefined>): AsyncIterable<T> {
-  const pending: Promise<T | undefined>[] = [];
-  for await (const item of source) {
-    const decorated = decorate(item);
-    decorated.catch(() => undefined);
-    pending.push(decorated);
-    if (pending.length >= LIST_LOOKAHEAD) {
-      const next = await pending.shift();
-      if (next !== undefined) yield next;
-    }
-  }
-  for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
-    const ready = await next;
-    if (ready !== undefined) yield ready;
-  }
-}
 
 /** A listed resource deleted before its settings were listed (404) is left out, as the next listing would. */
 async function listedWithSettings(reader: DiagnosticsReader, snapshot: ResourceSnapshot, options: CallOptions): Promise<ResourceSnapshot | undefined> {

@@ -3,6 +3,7 @@
  * (a container's immutability policy comes with it, etag included).
  */
 import { KnownVersions, StorageManagementClient, type StorageAccount } from '@azure/arm-storage';
+import { mapAhead } from '../../concurrency.js';
 import type { Change } from '../../remediator.js';
 import { childrenUnlessGone } from '../resourceGraph/children.js';
 import { resourcesOfType } from '../resourceGraph/queries.js';
@@ -18,6 +19,9 @@ import { armClientOptions, ClientCache, requireResourceGroup, type AppliedChange
  * (20.0.0 dropped account properties from update bodies, so 20.1.0 is the floor.)
  */
 export const STORAGE_API_VERSION: string = KnownVersions.V20250801;
+
+/** Accounts whose blob service and container listings a sweep keeps in flight. */
+const CHILD_LISTINGS_AHEAD = 8;
 
 export class StorageFamily implements ResourceFamily {
   readonly types = [STORAGE_ACCOUNT, BLOB_SERVICE, BLOB_CONTAINER];
@@ -89,11 +93,13 @@ export class StorageFamily implements ResourceFamily {
 
   async *list(subscriptionId: string, options: CallOptions): AsyncIterable<ResourceSnapshot> {
     const client = this.clients.for(subscriptionId);
-    for await (const account of client.storageAccounts.list(options)) {
-      if (account.id === undefined) continue;
-      yield { type: STORAGE_ACCOUNT, id: parseResourceId(account.id), resource: account };
-      yield* this.childrenOf(account, options);
-    }
+    const expanded = mapAhead(client.storageAccounts.list(options), CHILD_LISTINGS_AHEAD, async (account): Promise<ResourceSnapshot[] | undefined> => {
+      if (account.id === undefined) return undefined;
+      const snapshots: ResourceSnapshot[] = [{ type: STORAGE_ACCOUNT, id: parseResourceId(account.id), resource: account }];
+      for await (const child of this.childrenOf(account, options)) snapshots.push(child);
+      return snapshots;
+    });
+    for await (const snapshots of expanded) yield* snapshots;
   }
 
   readonly graph: GraphListing = {
@@ -101,13 +107,16 @@ export class StorageFamily implements ResourceFamily {
     expand: (rows, options) => this.expandRows(rows, options),
   };
 
+  /** Every account in scope is known up front: child listings overlap across subscriptions, each with its own ARM budget. */
   private async *expandRows(rows: readonly GraphRow[], options: CallOptions): AsyncIterable<SweepItem> {
-    for (const row of rows) {
+    const expanded = mapAhead(rows, CHILD_LISTINGS_AHEAD, async (row): Promise<SweepItem[]> => {
       const account = storageAccountFromRow(row);
-      yield { snapshot: { type: STORAGE_ACCOUNT, id: parseResourceId(row.id), resource: account }, fromGraph: true };
+      const items: SweepItem[] = [{ snapshot: { type: STORAGE_ACCOUNT, id: parseResourceId(row.id), resource: account }, fromGraph: true }];
       // Blob services and containers are not in Resource Graph: one listing each per account, from ARM.
-      for await (const snapshot of childrenUnlessGone(this.childrenOf(account, options), row.id)) yield { snapshot, fromGraph: false };
-    }
+      for await (const snapshot of childrenUnlessGone(this.childrenOf(account, options), row.id)) items.push({ snapshot, fromGraph: false });
+      return items;
+    });
+    for await (const items of expanded) yield* items;
   }
 
   /** The account's blob services and containers: one paged listing each, never a GET per container. */
