@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   const largest = sweeps.at(-1)!;
   const linear = Math.max(...perThousand) / Math.min(...perThousand) < 1.5;
   rows.push({
-    measure: `5. sweep: ${sweeps.map((s) => `${s.resources.toLocaleString('en-US')} resources ${s.seconds} s (${s.armCalls} ARM+Graph calls)`).join('; ')}`,
+    measure: `5. sweep, one subscription, list APIs: ${sweeps.map((s) => `${s.resources.toLocaleString('en-US')} resources ${s.seconds} s (${s.armCalls} ARM+Graph calls)`).join('; ')}`,
     value: `${perThousand.map((p) => p.toFixed(2)).join(' / ')} s per 1,000 resources`,
     target: 'linear; 10k accounts + 50k assignments < 30 s',
     met: linear && (quick || largest.seconds < 30),

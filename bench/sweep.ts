@@ -20,18 +20,27 @@ function guid(i: number): string {
   return `0000beef-0000-4000-8000-${hex}`;
 }
 
-function state(accounts: number, assignments: number) {
-  const resources: ArmResource[] = [];
-  for (let i = 0; i < accounts; i++) {
-    const id = `/subscriptions/${SUB}/resourceGroups/rg-${i % 20}/providers/Microsoft.Storage/storageAccounts/st${String(i).padStart(8, '0')}`;
-    resources.push({ id, name: id.split('/').at(-1)!, type: 'Microsoft.Storage/storageAccounts', location: 'eastus2', kind: 'StorageV2', properties: { allowBlobPublicAccess: false, supportsHttpsTrafficOnly: true, minimumTlsVersion: 'TLS1_2' } });
-    // Protected blob services: the sweep's cost is listing and judging them, as in a subscription kept compliant.
-    resources.push({
+/**
+ * A compliant account and its protected blob service: the sweep's cost is listing and judging
+ * them, as in a subscription kept compliant.
+ */
+export function compliantAccount(id: string): ArmResource[] {
+  return [
+    { id, name: id.split('/').at(-1)!, type: 'Microsoft.Storage/storageAccounts', location: 'eastus2', kind: 'StorageV2', properties: { allowBlobPublicAccess: false, supportsHttpsTrafficOnly: true, minimumTlsVersion: 'TLS1_2' } },
+    {
       id: `${id}/blobServices/default`,
       name: 'default',
       type: 'Microsoft.Storage/storageAccounts/blobServices',
       properties: { deleteRetentionPolicy: { enabled: true, days: 30 }, containerDeleteRetentionPolicy: { enabled: true, days: 30 }, isVersioningEnabled: true },
-    });
+    },
+  ];
+}
+
+function state(accounts: number, assignments: number) {
+  const resources: ArmResource[] = [];
+  for (let i = 0; i < accounts; i++) {
+    const id = `/subscriptions/${SUB}/resourceGroups/rg-${i % 20}/providers/Microsoft.Storage/storageAccounts/st${String(i).padStart(8, '0')}`;
+    resources.push(...compliantAccount(id));
     if (i % 5 === 0) {
       resources.push({ id: `${id}/blobServices/default/containers/data`, name: 'data', type: 'Microsoft.Storage/storageAccounts/blobServices/containers', properties: { publicAccess: 'None' } });
     }
@@ -55,13 +64,13 @@ function state(accounts: number, assignments: number) {
   return parseSandboxState({ resources, directory: Array.from({ length: assignments }, (_, i) => ({ id: guid(1_000_000 + i), '@odata.type': '#microsoft.graph.user' })) });
 }
 
-export async function benchSweep(accounts: number, assignments: number): Promise<{ resources: number; seconds: number; armCalls: number; revoked: number }> {
-  const sandbox = await startSandbox({ state: state(accounts, assignments), throttling: false, pageSize: 1000 });
+export async function benchSweep(accounts: number, assignments: number, source: 'list-apis' | 'resource-graph' = 'list-apis'): Promise<{ resources: number; seconds: number; armCalls: number; revoked: number }> {
+  const sandbox = await startSandbox({ state: state(accounts, assignments), throttling: false, pageSize: 1000, resourceGraphQuota: false });
   try {
     const runtime = await createRuntime({
       home: await mkdtemp(join(tmpdir(), 'hipaa-bench-sweep-')),
       // No audit workspace in this subscription: diagnostic settings are listed per blob service but not judged.
-      config: { ...buildConfig({ maxRemediationsPerBatch: 100_000, modes: { 'diagnostic-settings': 'off' } }, {}), selfIds: new Set([SANDBOX_SERVICE_IDENTITY.objectId]) },
+      config: { ...buildConfig({ maxRemediationsPerBatch: 100_000, modes: { 'diagnostic-settings': 'off' }, scope: { sweepSource: source } }, {}), selfIds: new Set([SANDBOX_SERVICE_IDENTITY.objectId]) },
       arm: sandboxConnection(sandbox.url, sandbox.ca),
       log: createLogger({ level: 'silent' }),
       subscriptions: new Set([SUB]),

@@ -13,6 +13,7 @@ import { SANDBOX_SERVICE_IDENTITY, sandboxConnection } from '../shared/arm/sandb
 import { createRuntime } from '../shared/composition.js';
 import { buildConfig } from '../shared/config.js';
 import { createLogger } from '../shared/log.js';
+import { compliantAccount } from './sweep.js';
 
 const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 
@@ -48,13 +49,7 @@ export function tenantState(shape: TenantShape): SandboxState {
     const sub = guid(0xbe000000 + s, 0);
     for (let a = 0; a < shape.accountsPerSubscription; a++) {
       const id = `/subscriptions/${sub}/resourceGroups/rg-${a % 5}/providers/Microsoft.Storage/storageAccounts/st${s.toString(36)}x${a.toString(36)}`;
-      resources.push({ id, name: id.split('/').at(-1)!, type: 'Microsoft.Storage/storageAccounts', location: 'eastus2', kind: 'StorageV2', properties: { allowBlobPublicAccess: false, supportsHttpsTrafficOnly: true, minimumTlsVersion: 'TLS1_2' } });
-      resources.push({
-        id: `${id}/blobServices/default`,
-        name: 'default',
-        type: 'Microsoft.Storage/storageAccounts/blobServices',
-        properties: { deleteRetentionPolicy: { enabled: true, days: 30 }, containerDeleteRetentionPolicy: { enabled: true, days: 30 }, isVersioningEnabled: true },
-      });
+      resources.push(...compliantAccount(id));
       for (let c = 0; c < shape.containersPerAccount; c++) {
         resources.push({ id: `${id}/blobServices/default/containers/data${c}`, name: `data${c}`, type: 'Microsoft.Storage/storageAccounts/blobServices/containers', properties: { publicAccess: 'None' } });
       }
