@@ -27,7 +27,7 @@ export interface TenantShape {
 }
 
 export interface SweepRun {
-  source: 'list-apis' | 'resource-graph';
+  source: 'list-apis' | 'resource-graph' | 'auto';
   seconds: number;
   resources: number;
   /** Requests by kind: Resource Graph queries, ARM reads, ARM writes, Microsoft Graph. */
@@ -35,6 +35,8 @@ export interface SweepRun {
   remediated: number;
   reread: number;
   throttledWaitMs: number;
+  /** ARM answers 429 (the SDK waited their Retry-After). */
+  armThrottled: number;
 }
 
 function guid(prefix: number, i: number): string {
@@ -80,15 +82,15 @@ export function subscriptionsOf(shape: TenantShape): string[] {
 }
 
 export interface SweepConditions {
-  /** Resource Graph's documented quota (15 queries per 5 s per user) in force. */
-  graphQuota: boolean;
+  /** Azure's documented limits in force: ARM's token buckets per subscription and principal, Resource Graph's quota (15 queries per 5 s per user). */
+  documentedLimits: boolean;
   /** Added to every ARM and Resource Graph answer: the sandbox answers in well under a millisecond, Azure does not. */
   latencyMs: number;
 }
 
 /** One sweep of `state` through `source`, against its own fresh sandbox. */
 export async function sweepTenant(state: SandboxState, subscriptions: readonly string[], source: SweepRun['source'], conditions: SweepConditions): Promise<SweepRun> {
-  const sandbox = await startSandbox({ state, throttling: false, pageSize: 1000, ...(conditions.graphQuota ? {} : { resourceGraphQuota: false }) });
+  const sandbox = await startSandbox({ state, pageSize: 1000, ...(conditions.documentedLimits ? {} : { throttling: false, resourceGraphQuota: false }) });
   try {
     if (conditions.latencyMs > 0) sandbox.faults.inject({ pathPattern: /^\/(subscriptions|providers)\//i, status: 0, delayMs: conditions.latencyMs, times: Number.MAX_SAFE_INTEGER });
     const runtime = await createRuntime({
@@ -107,8 +109,10 @@ export async function sweepTenant(state: SandboxState, subscriptions: readonly s
     const seconds = (performance.now() - start) / 1000;
     await runtime.audit.close();
     const calls = { resourceGraph: 0, armReads: 0, armWrites: 0, graph: 0, total: 0 };
+    let armThrottled = 0;
     for (const request of sandbox.requests) {
       calls.total += 1;
+      if (request.status === 429 && !/ResourceGraph/i.test(request.path)) armThrottled += 1;
       if (/\/providers\/Microsoft\.ResourceGraph\//i.test(request.path)) calls.resourceGraph += 1;
       else if (/^\/v1\.0\//.test(request.path)) calls.graph += 1;
       else if (request.method === 'GET') calls.armReads += 1;
@@ -122,6 +126,7 @@ export async function sweepTenant(state: SandboxState, subscriptions: readonly s
       remediated: outcome.summary.remediated,
       reread: outcome.sweep.reread,
       throttledWaitMs: Math.round(runtime.arm.graphStats.waitedMs),
+      armThrottled,
     };
   } finally {
     await sandbox.close();

@@ -12,7 +12,7 @@ export async function sweep(timer: Timer, context: InvocationContext): Promise<v
   const runId = randomUUID();
   const outcome = await pipeline.sweep(runId);
   const s = outcome.summary;
-  const how = outcome.sweep.source === 'resource-graph' ? `${outcome.sweep.graphQueries} Resource Graph queries, ${outcome.sweep.reread} re-read from ARM` : 'list APIs';
+  const how = outcome.sweep.source === 'list-apis' ? 'list APIs' : `${outcome.sweep.graphQueries} Resource Graph queries, ${outcome.sweep.reread} re-read from ARM`;
   context.log(`sweep ${runId}${timer.isPastDue ? ' (past due)' : ''}: ${outcome.resources} resources in ${outcome.sweep.subscriptions} subscriptions (${how}), ${s.remediated} remediated, ${s.alerted} alerted, ${s.failed} failed`);
   if (s.retryable) throw new Error(`sweep ${runId} hit transient failures; the next run retries`);
 }

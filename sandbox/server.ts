@@ -406,7 +406,7 @@ class SandboxServer implements Sandbox {
         const answer = this.resourceGraph.serve({ method, apiVersion, body, callerObjectId: caller.objectId, correlationId });
         return exchange.send(answer.status, answer.body, answer.headers);
       }
-      this.applyThrottle(exchange, exchange.caller, categoryOf(method));
+      this.applyThrottle(exchange, exchange.caller, categoryOf(method), url.pathname);
       const apiVersion = exchange.apiVersion;
       if (apiVersion === undefined) throw missingApiVersion();
       const tenantRole = serveTenantRoleDefinition(method, url.pathname, apiVersion);
@@ -438,10 +438,12 @@ class SandboxServer implements Sandbox {
     }
   }
 
-  private applyThrottle(exchange: Exchange, caller: SandboxCaller, category: RequestCategory): void {
+  /** ARM's buckets are per principal and subscription (tenant-level requests share the tenant's). */
+  private applyThrottle(exchange: Exchange, caller: SandboxCaller, category: RequestCategory, pathname: string): void {
     if (this.throttle === undefined) return;
-    const decision = this.throttle.take(caller.objectId, category);
-    const header = `x-ms-ratelimit-remaining-subscription-${category}`;
+    const subscription = /^\/subscriptions\/([^/]+)/i.exec(pathname)?.[1]?.toLowerCase();
+    const decision = this.throttle.take(caller.objectId, category, subscription ?? 'tenant');
+    const header = `x-ms-ratelimit-remaining-${subscription === undefined ? 'tenant' : 'subscription'}-${category}`;
     if (!decision.allowed) {
       exchange.headers[header] = '0';
       throw throttled(category, decision.retryAfterSeconds);

@@ -35,7 +35,7 @@ export function categoryOf(method: string): RequestCategory {
   return 'writes';
 }
 
-/** Token buckets keyed by caller, modelled on ARM's throttling. */
+/** Token buckets keyed by caller and scope (a subscription, or the tenant), modelled on ARM's throttling. */
 export class Throttle {
   private readonly buckets = new Map<string, Bucket>();
 
@@ -44,9 +44,9 @@ export class Throttle {
     private readonly nowMs: () => number = () => performance.now(),
   ) {}
 
-  take(caller: string, category: RequestCategory): ThrottleDecision {
+  take(caller: string, category: RequestCategory, scope = 'tenant'): ThrottleDecision {
     const limit = this.limits[category];
-    const key = `${caller}\u0000${category}`;
+    const key = `${caller}\u0000${scope}\u0000${category}`;
     const now = this.nowMs();
     const bucket = this.buckets.get(key) ?? { tokens: limit.capacity, updatedAt: now };
     bucket.tokens = Math.min(limit.capacity, bucket.tokens + ((now - bucket.updatedAt) / 1000) * limit.refillPerSecond);

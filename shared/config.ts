@@ -174,8 +174,12 @@ const configFile = z
       .object({
         subscriptions: z.array(z.string().regex(GUID_PATTERN, 'a subscription id (GUID)')).max(10_000).default([]),
         managementGroups: z.array(z.string().regex(MANAGEMENT_GROUP_PATTERN, 'a management group name')).max(100).default([]),
-        /** `resource-graph`: one paged query per family across every subscription; `list-apis`: per-subscription ARM listings. */
-        sweepSource: z.enum(['resource-graph', 'list-apis']).default('resource-graph'),
+        /**
+         * `resource-graph`: one paged query per family across every subscription; `list-apis`:
+         * per-subscription ARM listings; `auto`: Resource Graph for a family only where its pages
+         * are few against the listings they replace (shared/arm/gateway.ts says the rule).
+         */
+        sweepSource: z.enum(['resource-graph', 'list-apis', 'auto']).default('auto'),
       })
       .strict()
       .prefault({}),
@@ -198,8 +202,11 @@ export interface ServiceConfig {
 export interface WatchScopeConfig {
   subscriptions: readonly string[];
   managementGroups: readonly string[];
-  sweepSource: 'resource-graph' | 'list-apis';
+  sweepSource: SweepSourceSetting;
 }
+
+export type SweepSourceSetting = 'resource-graph' | 'list-apis' | 'auto';
+const SWEEP_SOURCES: readonly string[] = ['resource-graph', 'list-apis', 'auto'];
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -274,13 +281,13 @@ function watchScope(file: { subscriptions: string[]; managementGroups: string[];
     managementGroups.add(name);
   }
   const source = env['HIPAA_REMEDIATOR_SWEEP_SOURCE'];
-  if (source !== undefined && source !== '' && source !== 'resource-graph' && source !== 'list-apis') {
-    throw new ConfigError('HIPAA_REMEDIATOR_SWEEP_SOURCE must be resource-graph or list-apis');
+  if (source !== undefined && source !== '' && !SWEEP_SOURCES.includes(source)) {
+    throw new ConfigError('HIPAA_REMEDIATOR_SWEEP_SOURCE must be resource-graph, list-apis or auto');
   }
   return {
     subscriptions: [...subscriptions],
     managementGroups: [...managementGroups],
-    sweepSource: source === 'resource-graph' || source === 'list-apis' ? source : file.sweepSource,
+    sweepSource: source !== undefined && SWEEP_SOURCES.includes(source) ? (source as SweepSourceSetting) : file.sweepSource,
   };
 }
 

@@ -61,7 +61,7 @@ function withSubscription(result: ChangeResult): ChangeResult {
 
 /** How a sweep found what it decided on; recorded in its summary and returned to the CLI. */
 export interface SweepStats {
-  source: 'resource-graph' | 'list-apis';
+  source: 'resource-graph' | 'list-apis' | 'auto';
   subscriptions: number;
   /** Resources whose own properties came from Resource Graph. */
   fromGraph: number;
@@ -226,7 +226,7 @@ export class Pipeline {
     await flush();
     stats.graphQueries = this.deps.arm.graphStats.queries - graphQueriesBefore;
     // Alerts on what the listings no longer show are resolved; notifications a sink missed go out again.
-    const alerts = await this.deps.alerter.reconcile({ subscriptions, seen, ...(source === 'resource-graph' ? { confirmGone: (id: string) => this.goneFromArm(id) } : {}) });
+    const alerts = await this.deps.alerter.reconcile({ subscriptions, seen, ...(source !== 'list-apis' ? { confirmGone: (id: string) => this.goneFromArm(id) } : {}) });
     const counts: Record<string, Record<string, number>> = {};
     for (const r of results) {
       const perRemediator = (counts[r.remediator ?? '-'] ??= {});
@@ -234,7 +234,7 @@ export class Pipeline {
     }
     const alertNote = `alerts: ${alerts.resolved} resolved as gone, ${alerts.redelivered} notifications redelivered, ${alerts.stillPending} still pending`;
     const sourceNote =
-      source === 'resource-graph'
+      source !== 'list-apis'
         ? `${stats.graphQueries} Resource Graph queries, ${stats.fromGraph} resources judged from Resource Graph, ${stats.reread} re-read from ARM before deciding`
         : 'per-subscription list APIs';
     await this.appendOrFail({ kind: 'sweep-summary', reason: `sweep ${runId}: ${resources} resources in ${subscriptions.size} subscriptions (${sourceNote}); ${alertNote}`, counts, service: this.serviceIds });

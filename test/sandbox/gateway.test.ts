@@ -155,6 +155,22 @@ describe('throttling', () => {
     expect((await rawRequest(sandbox, 'PATCH', url, { body: '{}' })).status).toBe(200);
   });
 
+  it('keeps one bucket per subscription (and one for tenant-level requests), as ARM does', async () => {
+    const other = 'bbbbbbbb-2222-4222-8222-000000000002';
+    const state = await exampleState();
+    const copy = state.resources.map((r) => ({ ...r, id: r.id.replace(SUBSCRIPTION_ID, other) }));
+    sandbox = await startSandbox({ state: { ...state, resources: [...state.resources, ...copy] }, throttling: { reads: { capacity: 1, refillPerSecond: 0.01 } } });
+    const here = `${ACCOUNT}?api-version=2025-08-01`;
+    expect((await rawRequest(sandbox, 'GET', here)).status).toBe(200);
+    expect((await rawRequest(sandbox, 'GET', here)).status).toBe(429);
+    // The same principal in another subscription still has its budget.
+    const there = await rawRequest(sandbox, 'GET', `${ACCOUNT.replace(SUBSCRIPTION_ID, other)}?api-version=2025-08-01`);
+    expect(there.status).toBe(200);
+    expect(there.headers['x-ms-ratelimit-remaining-subscription-reads']).toBe('0');
+    const tenant = await rawRequest(sandbox, 'GET', '/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7?api-version=2022-04-01');
+    expect(tenant.headers['x-ms-ratelimit-remaining-tenant-reads']).toBe('0');
+  });
+
   it('can be turned off', async () => {
     sandbox = await startSandbox({ state: await exampleState(), throttling: false });
     const response = await rawRequest(sandbox, 'GET', `${ACCOUNT}?api-version=2025-08-01`);

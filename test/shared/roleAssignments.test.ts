@@ -159,7 +159,7 @@ describe('expired-role-assignments through the pipeline', () => {
       // Beside the two PIM cases, a Reader grant with a future expiry: compliant as Resource Graph shows it.
       const current = assignment('5e5e5e5e-0000-4000-8000-000000000005', READER, STAFF, 'rotation; expires=2099-01-01');
       const withCompliant = pimState(end);
-      world = await startWorld({ ...withCompliant, resources: [...withCompliant.resources, current] });
+      world = await startWorld({ ...withCompliant, resources: [...withCompliant.resources, current] }, { scope: { sweepSource: 'resource-graph' } });
       const during = await world.runtime.pipeline.sweep('pim-graph-1');
       expect(during.results.find((r) => r.resourceId === current.id)?.decision).toBe('compliant');
       expect(during.sweep).toMatchObject({ source: 'resource-graph' });

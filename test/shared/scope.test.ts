@@ -12,7 +12,7 @@ const B = 'bbbbbbbb-2222-4222-8222-000000000002';
 describe('watch scope', () => {
   it('joins config and environment, lower-cases ids and refuses what is not a GUID or a group name', () => {
     const config = buildConfig({ scope: { subscriptions: [A.toUpperCase()], managementGroups: ['mg-phi'] } }, { HIPAA_REMEDIATOR_SUBSCRIPTIONS: ` ${B} ,`, HIPAA_REMEDIATOR_MANAGEMENT_GROUPS: 'mg-research' });
-    expect(config.scope).toEqual({ subscriptions: [A, B], managementGroups: ['mg-phi', 'mg-research'], sweepSource: 'resource-graph' });
+    expect(config.scope).toEqual({ subscriptions: [A, B], managementGroups: ['mg-phi', 'mg-research'], sweepSource: 'auto' });
     expect(() => buildConfig({}, { HIPAA_REMEDIATOR_SUBSCRIPTIONS: 'not-a-guid' })).toThrow(ConfigError);
     expect(() => buildConfig({}, { HIPAA_REMEDIATOR_MANAGEMENT_GROUPS: 'mg/../../x' })).toThrow(ConfigError);
     expect(() => buildConfig({ scope: { subscriptions: ['x'] } }, {})).toThrow(/scope\.subscriptions/);

@@ -104,7 +104,7 @@ describe('events from several subscriptions', () => {
 
 describe('the Resource Graph sweep', () => {
   it('asks one query per family across every subscription, never a per-subscription listing of them, and decides as the list APIs do', async () => {
-    world = await startWorld(tenant(), { scope: { subscriptions: [SUB_A, SUB_B, SUB_C] }, modes: ONLY_PUBLIC_ACCESS });
+    world = await startWorld(tenant(), { scope: { subscriptions: [SUB_A, SUB_B, SUB_C], sweepSource: 'resource-graph' }, modes: ONLY_PUBLIC_ACCESS });
     const outcome = await world.runtime.pipeline.sweep('tenant-1');
     expect(outcome.sweep).toMatchObject({ source: 'resource-graph', subscriptions: 3 });
     // Storage accounts, key vaults, workspaces, role assignments: one page each.
@@ -129,7 +129,7 @@ describe('the Resource Graph sweep', () => {
   it('pages 2,500 role assignments at 1,000 rows with $skipToken, and revoking some of them while it sweeps loses none', async () => {
     // One in ten expired: the sweep deletes 250 assignments, which shifts what later pages would hold.
     const assignments = Array.from({ length: 2500 }, (_, i) => assignment([SUB_A, SUB_B][i % 2]!, i, i % 10 === 0 ? 'audit support; expires=2026-01-01' : 'on-call rotation; expires=2099-01-01'));
-    world = await startWorld(parseSandboxState({ resources: assignments, directory: [{ id: STAFF, '@odata.type': '#microsoft.graph.user' }] }), { scope: { subscriptions: [SUB_A, SUB_B] }, maxRemediationsPerBatch: 1000 }, { sandbox: { throttling: false } });
+    world = await startWorld(parseSandboxState({ resources: assignments, directory: [{ id: STAFF, '@odata.type': '#microsoft.graph.user' }] }), { scope: { subscriptions: [SUB_A, SUB_B], sweepSource: 'resource-graph' }, maxRemediationsPerBatch: 1000 }, { sandbox: { throttling: false } });
     const outcome = await world.runtime.pipeline.sweep('paging');
     // 3 pages of role assignments + one (empty) page for each of the three resource families.
     expect(outcome.sweep.graphQueries).toBe(6);
@@ -144,8 +144,26 @@ describe('the Resource Graph sweep', () => {
     expect(world.serviceRequests('GET').filter((r) => /roleAssignmentScheduleInstances$/i.test(r.path))).toHaveLength(2);
   });
 
+  it('auto: a family with more pages than a quarter of the subscriptions is listed per subscription instead, with the same decisions', async () => {
+    const assignments = Array.from({ length: 2500 }, (_, i) => assignment([SUB_A, SUB_B][i % 2]!, i, i % 100 === 0 ? 'audit support; expires=2026-01-01' : 'on-call rotation; expires=2099-01-01'));
+    const state = tenant({ resources: [...tenant().resources, ...assignments] });
+    world = await startWorld(state, { scope: { subscriptions: [SUB_A, SUB_B], sweepSource: 'auto' }, modes: ONLY_PUBLIC_ACCESS }, { sandbox: { throttling: false } });
+    const outcome = await world.runtime.pipeline.sweep('auto');
+    expect(outcome.sweep.source).toBe('auto');
+    // Storage accounts, vaults and workspaces: one page each, through Resource Graph. Role
+    // assignments: its first page says 3 pages for 2 subscriptions, so they are listed per subscription.
+    expect(outcome.sweep.graphQueries).toBe(4);
+    const listings = world.serviceRequests('GET').filter((r) => /\/providers\/Microsoft\.Authorization\/roleAssignments$/i.test(r.path));
+    // (paged by ARM's nextLink: the sandbox pages at 100)
+    expect([...new Set(listings.map((r) => r.path))].sort()).toEqual([SUB_A, SUB_B].map((s) => `/subscriptions/${s}/providers/Microsoft.Authorization/roleAssignments`).sort());
+    expect(world.serviceRequests('GET').filter((r) => /\/providers\/Microsoft\.Storage\/storageAccounts$/i.test(r.path))).toEqual([]);
+    expect(outcome.sweep.fromGraph).toBe(3);
+    expect(outcome.results.filter((r) => r.remediator === 'expired-role-assignments' && r.decision === 'remediated')).toHaveLength(25);
+    expect(outcome.results.filter((r) => r.remediator === 'storage-public-access' && r.decision === 'remediated')).toHaveLength(2);
+  });
+
   it('waits for the quota to reset when its headers say it is spent, instead of being throttled', async () => {
-    world = await startWorld(tenant(), { scope: { subscriptions: [SUB_A, SUB_B, SUB_C] }, modes: ONLY_PUBLIC_ACCESS }, { sandbox: { resourceGraphQuota: { queries: 2, windowMs: 1000 } } });
+    world = await startWorld(tenant(), { scope: { subscriptions: [SUB_A, SUB_B, SUB_C], sweepSource: 'resource-graph' }, modes: ONLY_PUBLIC_ACCESS }, { sandbox: { resourceGraphQuota: { queries: 2, windowMs: 1000 } } });
     const outcome = await world.runtime.pipeline.sweep('quota');
     expect(outcome.sweep.graphQueries).toBe(4);
     expect(world.runtime.arm.graphStats.throttled).toBe(0);
@@ -154,7 +172,7 @@ describe('the Resource Graph sweep', () => {
   });
 
   it('backs off a 429 by its quota headers and asks again', async () => {
-    world = await startWorld(tenant(), { scope: { subscriptions: [SUB_A] }, modes: ONLY_PUBLIC_ACCESS }, { sandbox: { resourceGraphQuota: { queries: 3, windowMs: 1000 } } });
+    world = await startWorld(tenant(), { scope: { subscriptions: [SUB_A], sweepSource: 'resource-graph' }, modes: ONLY_PUBLIC_ACCESS }, { sandbox: { resourceGraphQuota: { queries: 3, windowMs: 1000 } } });
     // Someone else with the service's identity (another instance) spends the window first.
     const token = await sandboxCredential(SANDBOX_SERVICE_IDENTITY).getToken('https://management.azure.com/.default');
     const body = JSON.stringify({ subscriptions: [SUB_A], query: "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | project id, subscriptionId, name | order by id asc" });

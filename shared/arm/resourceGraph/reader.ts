@@ -29,6 +29,11 @@ export interface GraphScope {
   managementGroups?: readonly string[];
 }
 
+export interface GraphPage {
+  rows: GraphRow[];
+  totalRecords: number;
+}
+
 export interface GraphStats {
   /** Requests sent (throttled ones included). */
   queries: number;
@@ -69,19 +74,22 @@ export class ResourceGraphReader {
     this.wait = options.wait ?? ((ms, signal) => sleep(ms, undefined, signal === undefined ? {} : { signal }));
   }
 
-  /** Every page of a query's rows over the scope, in id order per chunk of subscriptions. */
-  async *pages(query: GraphQuery, scope: GraphScope, options: CallOptions = {}): AsyncIterable<GraphRow[]> {
+  /**
+   * Every page of a query's rows over the scope, in id order per chunk of subscriptions, each
+   * with `totalRecords` (of its chunk, as Resource Graph counts them).
+   */
+  async *pages(query: GraphQuery, scope: GraphScope, options: CallOptions = {}): AsyncIterable<GraphPage> {
     for (const chunk of scopeChunks(scope)) {
       let skipToken: string | undefined;
       do {
         const page = await this.query(query, chunk, skipToken, options);
         skipToken = page.skipToken;
-        yield page.rows;
+        yield page;
       } while (skipToken !== undefined);
     }
   }
 
-  private async query(query: GraphQuery, scope: GraphScope, skipToken: string | undefined, options: CallOptions): Promise<{ rows: GraphRow[]; skipToken?: string }> {
+  private async query(query: GraphQuery, scope: GraphScope, skipToken: string | undefined, options: CallOptions): Promise<GraphPage & { skipToken?: string }> {
     const client = await this.resourceGraph();
     const request: QueryRequest = {
       query: query.text,
@@ -103,7 +111,9 @@ export class ResourceGraphReader {
           ...(options.abortSignal === undefined ? {} : { abortSignal: options.abortSignal }),
           onResponse: (raw) => this.noteQuota(raw.headers.get('x-ms-user-quota-remaining'), raw.headers.get('x-ms-user-quota-resets-after'), raw.status),
         });
-        return { rows: this.rowsOf(response.data), ...(response.skipToken === undefined || response.skipToken.length === 0 ? {} : { skipToken: response.skipToken }) };
+        const rows = this.rowsOf(response.data);
+        const totalRecords = Number.isSafeInteger(response.totalRecords) ? response.totalRecords : rows.length;
+        return { rows, totalRecords, ...(response.skipToken === undefined || response.skipToken.length === 0 ? {} : { skipToken: response.skipToken }) };
       } catch (error) {
         if (statusOf(error) !== 429) throw classifyArmError(error, '/providers/Microsoft.ResourceGraph/resources');
         this.stats.throttled += 1;
