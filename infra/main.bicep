@@ -79,12 +79,13 @@ param managementGroupName string = ''
 @maxLength(90)
 param eventsResourceGroupName string = 'rg-hipaa-remediator-events'
 
-@description('How the sweep lists resources (HIPAA_REMEDIATOR_SWEEP_SOURCE): resource-graph (one paged query per family across all watched subscriptions) or list-apis (ARM list calls per subscription).')
+@description('How the sweep lists resources (HIPAA_REMEDIATOR_SWEEP_SOURCE): auto (Resource Graph for a family only where its pages are few against the per-subscription listings they replace), resource-graph (one paged query per family across all watched subscriptions) or list-apis (ARM list calls per subscription).')
 @allowed([
+  'auto'
   'resource-graph'
   'list-apis'
 ])
-param sweepSource string = 'resource-graph'
+param sweepSource string = 'auto'
 
 @description('Event Grid delivery attempts before dead-lettering.')
 @minValue(1)

@@ -179,7 +179,7 @@ const configFile = z
          * per-subscription ARM listings; `auto`: Resource Graph for a family only where its pages
          * are few against the listings they replace (shared/arm/gateway.ts says the rule).
          */
-        sweepSource: z.enum(['resource-graph', 'list-apis', 'auto']).default('auto'),
+        sweepSource: z.enum(['auto', 'resource-graph', 'list-apis']).default('auto'),
       })
       .strict()
       .prefault({}),
@@ -206,7 +206,7 @@ export interface WatchScopeConfig {
 }
 
 export type SweepSourceSetting = 'resource-graph' | 'list-apis' | 'auto';
-const SWEEP_SOURCES: readonly string[] = ['resource-graph', 'list-apis', 'auto'];
+export const SWEEP_SOURCES: readonly SweepSourceSetting[] = ['auto', 'resource-graph', 'list-apis'];
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -281,13 +281,13 @@ function watchScope(file: { subscriptions: string[]; managementGroups: string[];
     managementGroups.add(name);
   }
   const source = env['HIPAA_REMEDIATOR_SWEEP_SOURCE'];
-  if (source !== undefined && source !== '' && !SWEEP_SOURCES.includes(source)) {
+  if (source !== undefined && source !== '' && !(SWEEP_SOURCES as readonly string[]).includes(source)) {
     throw new ConfigError('HIPAA_REMEDIATOR_SWEEP_SOURCE must be resource-graph, list-apis or auto');
   }
   return {
     subscriptions: [...subscriptions],
     managementGroups: [...managementGroups],
-    sweepSource: source !== undefined && SWEEP_SOURCES.includes(source) ? (source as SweepSourceSetting) : file.sweepSource,
+    sweepSource: source !== undefined && (SWEEP_SOURCES as readonly string[]).includes(source) ? (source as SweepSourceSetting) : file.sweepSource,
   };
 }
 

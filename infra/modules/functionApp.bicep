@@ -74,8 +74,9 @@ param watchedSubscriptionIds array
 @description('HIPAA_REMEDIATOR_MANAGEMENT_GROUPS: the management group watched (its subscriptions resolved through Resource Graph), empty for none.')
 param managementGroupName string
 
-@description('HIPAA_REMEDIATOR_SWEEP_SOURCE: resource-graph or list-apis.')
+@description('HIPAA_REMEDIATOR_SWEEP_SOURCE: auto, resource-graph or list-apis.')
 @allowed([
+  'auto'
   'resource-graph'
   'list-apis'
 ])

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildConfig, SWEEP_SOURCES } from '../../shared/config.js';
 import { moduleCalls, readBicep, varObjectKeys } from './bicep.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -92,6 +93,14 @@ describe('app settings', () => {
     // The same list the event subscriptions and roles are deployed for (home subscription included).
     expect(main.text).toMatch(/watchedSubscriptionIds: watchedSubscriptions\n/);
     expect(main.text).toMatch(/managementGroupName: managementGroupName\n/);
+  });
+
+  it('allows exactly the sweep sources the config takes, defaulting to the config\'s default', () => {
+    for (const file of [join(root, 'infra', 'main.bicep'), join(root, 'infra', 'modules', 'functionApp.bicep')]) {
+      const allowed = /@allowed\(\[([^\]]*)\]\)\s*param sweepSource string/.exec(readFileSync(file, 'utf8'))?.[1];
+      expect(allowed?.match(/'([a-z-]+)'/g)?.map((v) => v.slice(1, -1)), file).toEqual([...SWEEP_SOURCES]);
+    }
+    expect(readFileSync(join(root, 'infra', 'main.bicep'), 'utf8')).toMatch(new RegExp(`param sweepSource string = '${buildConfig({}, {}).scope.sweepSource}'`));
   });
 
   it('connects the host and telemetry with the managed identity, no keys', () => {
