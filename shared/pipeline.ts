@@ -471,7 +471,9 @@ export class Pipeline {
   }
 
   private async inScope(event: ResourceChangeEvent): Promise<boolean> {
-    return this.deps.scope === undefined || this.deps.scope.contains(event.resource.subscriptionId, AbortSignal.timeout(this.deps.config.arm.eventBudgetMs));
+    // No time-out signal per event: a listed scope answers from memory, and a management group's
+    // lookup is shared by concurrent events (a signal of one event must not cancel the others').
+    return this.deps.scope === undefined || this.deps.scope.contains(event.resource.subscriptionId);
   }
 
   /** A delete event only says where to look: alerts there are resolved once ARM confirms the resource is gone. */
