@@ -69,6 +69,8 @@ export interface SweepStats {
   reread: number;
   goneSinceIndexed: number;
   graphQueries: number;
+  /** Families Resource Graph refused for good (permissions, a rejected query): listed per subscription instead. */
+  graphRefused: { type: string; reason: string }[];
 }
 
 /** State one batch shares across its events: the blast-radius cap counts resources remediated so far. */
@@ -190,7 +192,8 @@ export class Pipeline {
     }
     const source = this.deps.config.scope.sweepSource;
     const graphQueriesBefore = this.deps.arm.graphStats.queries;
-    const stats: SweepStats = { source, subscriptions: subscriptions.size, fromGraph: 0, reread: 0, goneSinceIndexed: 0, graphQueries: 0 };
+    const fallbacksBefore = this.deps.arm.graphStats.fallbacks.length;
+    const stats: SweepStats = { source, subscriptions: subscriptions.size, fromGraph: 0, reread: 0, goneSinceIndexed: 0, graphQueries: 0, graphRefused: [] };
     const batch: BatchScope = { remediatedResources: new Set(), cap: this.deps.config.maxRemediationsPerBatch };
     const results: ChangeResult[] = [];
     let resources = 0;
@@ -225,6 +228,8 @@ export class Pipeline {
     }
     await flush();
     stats.graphQueries = this.deps.arm.graphStats.queries - graphQueriesBefore;
+    stats.graphRefused = this.deps.arm.graphStats.fallbacks.slice(fallbacksBefore);
+    for (const refused of stats.graphRefused) this.deps.log.error({ type: refused.type, reason: refused.reason }, 'Resource Graph refused a sweep query: that family was listed per subscription');
     // Alerts on what the listings no longer show are resolved; notifications a sink missed go out again.
     const alerts = await this.deps.alerter.reconcile({ subscriptions, seen, ...(source !== 'list-apis' ? { confirmGone: (id: string) => this.goneFromArm(id) } : {}) });
     const counts: Record<string, Record<string, number>> = {};
@@ -235,7 +240,7 @@ export class Pipeline {
     const alertNote = `alerts: ${alerts.resolved} resolved as gone, ${alerts.redelivered} notifications redelivered, ${alerts.stillPending} still pending`;
     const sourceNote =
       source !== 'list-apis'
-        ? `${stats.graphQueries} Resource Graph queries, ${stats.fromGraph} resources judged from Resource Graph, ${stats.reread} re-read from ARM before deciding`
+        ? `${stats.graphQueries} Resource Graph queries, ${stats.fromGraph} resources judged from Resource Graph, ${stats.reread} re-read from ARM before deciding${stats.graphRefused.map((r) => `; Resource Graph refused ${r.type} (${r.reason.slice(0, 200)}), listed per subscription`).join('')}`
         : 'per-subscription list APIs';
     await this.appendOrFail({ kind: 'sweep-summary', reason: `sweep ${runId}: ${resources} resources in ${subscriptions.size} subscriptions (${sourceNote}); ${alertNote}`, counts, service: this.serviceIds });
     await this.syncOrFail();

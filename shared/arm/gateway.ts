@@ -4,7 +4,7 @@
  * service (families/); the sandbox and Azure differ only in the endpoint and credential.
  */
 import type { TokenCredential } from '@azure/core-auth';
-import { classifyArmError } from '../errors.js';
+import { classifyArmError, PermanentError } from '../errors.js';
 import type { Change } from '../remediator.js';
 import { GraphDirectory } from './directory.js';
 import { AuthorizationFamily } from './families/authorization.js';
@@ -192,9 +192,17 @@ export class SdkArmGateway implements ArmGateway {
       // Undefined: the family is listed per subscription after all (auto, too many pages).
       const rows = previous.then(async (): Promise<GraphRow[] | undefined> => {
         const all: GraphRow[] = [];
-        for await (const page of this.graph.pages(graph.query, { subscriptions }, options)) {
-          if (all.length === 0 && !worthIt(page.totalRecords)) return undefined;
-          all.push(...page.rows);
+        try {
+          for await (const page of this.graph.pages(graph.query, { subscriptions }, options)) {
+            if (all.length === 0 && !worthIt(page.totalRecords)) return undefined;
+            all.push(...page.rows);
+          }
+        } catch (error) {
+          // Refused for good (403 without Microsoft.ResourceGraph/resources/read, a 400): the list
+          // APIs still see everything, and the sweep's record says so. Transient: the sweep fails.
+          if (!(error instanceof PermanentError)) throw error;
+          this.graph.stats.fallbacks.push({ type: graph.query.type, reason: error.message });
+          return undefined;
         }
         return all;
       });

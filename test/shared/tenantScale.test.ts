@@ -9,6 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseSandboxState, sandboxCredential, type ArmResource, type SandboxState } from '../../sandbox/index.js';
 import { SANDBOX_SERVICE_IDENTITY } from '../../shared/arm/sandboxConnection.js';
+import { TransientError } from '../../shared/errors.js';
 import { armWriteEvent } from '../helpers/events.js';
 import { startWorld, type World } from '../helpers/world.js';
 import { rawRequest } from '../sandbox/helpers.js';
@@ -187,6 +188,26 @@ describe('the Resource Graph sweep', () => {
     expect(world.runtime.arm.graphStats.waitedMs).toBeGreaterThan(0);
     expect(world.runtime.arm.graphStats.waitedMs).toBeLessThan(5000);
     expect(outcome.summary.remediated).toBe(1);
+  });
+});
+
+describe('Resource Graph unavailable', () => {
+  it('refused for good (403): each family is listed per subscription instead, and the sweep record says so', async () => {
+    world = await startWorld(tenant(), { scope: { subscriptions: [SUB_A, SUB_B, SUB_C], sweepSource: 'resource-graph' }, modes: ONLY_PUBLIC_ACCESS });
+    world.sandbox.faults.inject({ pathPattern: /ResourceGraph/i, status: 403, code: 'AuthorizationFailed', times: 100 });
+    const outcome = await world.runtime.pipeline.sweep('refused');
+    expect(outcome.sweep.graphRefused.map((r) => r.type).sort()).toEqual(['microsoft.authorization/roleassignments', 'microsoft.keyvault/vaults', 'microsoft.operationalinsights/workspaces', 'microsoft.storage/storageaccounts']);
+    expect(outcome.sweep.fromGraph).toBe(0);
+    expect(outcome.summary.remediated).toBe(3);
+    const summary = (await world.audit()).find((r) => r.kind === 'sweep-summary');
+    expect(summary?.reason).toMatch(/Resource Graph refused microsoft\.storage\/storageaccounts \(.*403.*\), listed per subscription/);
+  });
+
+  it('failing for now (503 past the retries): the sweep fails, to be run again, and changes nothing', async () => {
+    world = await startWorld(tenant(), { scope: { subscriptions: [SUB_A, SUB_B, SUB_C], sweepSource: 'resource-graph' }, modes: ONLY_PUBLIC_ACCESS });
+    world.sandbox.faults.inject({ pathPattern: /ResourceGraph/i, status: 503, times: 100 });
+    await expect(world.runtime.pipeline.sweep('down')).rejects.toBeInstanceOf(TransientError);
+    expect(writes(world)).toEqual([]);
   });
 });
 

@@ -42,6 +42,8 @@ export interface GraphStats {
   waitedMs: number;
   /** Rows that did not have a row's shape (no id): left out, and counted so the sweep says so. */
   malformedRows: number;
+  /** Families Resource Graph refused (no permission, a query it rejects): listed per subscription instead. */
+  fallbacks: { type: string; reason: string }[];
 }
 
 export interface GraphReaderOptions {
@@ -60,7 +62,7 @@ export function parseQuotaResetsAfter(value: string | null | undefined): number 
 }
 
 export class ResourceGraphReader {
-  readonly stats: GraphStats = { queries: 0, throttled: 0, waitedMs: 0, malformedRows: 0 };
+  readonly stats: GraphStats = { queries: 0, throttled: 0, waitedMs: 0, malformedRows: 0, fallbacks: [] };
   private client: Promise<ResourceGraphClient> | undefined;
   private quota: { remaining: number; resetsAt: number } | undefined;
   private readonly clock: () => number;
