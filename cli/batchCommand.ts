@@ -3,7 +3,7 @@
  * the runtime wired as everywhere else, `--save-sandbox`, and the `--json` / text output with the
  * exit code of DESIGN §9.
  */
-import { azureConnection, azureSubscriptionId, azureSubscriptions } from '../shared/arm/azure.js';
+import { azureConnection, azureSubscriptionId } from '../shared/arm/azure.js';
 import { createRuntime, resolveHome, type Runtime } from '../shared/composition.js';
 import { loadConfig } from '../shared/config.js';
 import { createLogger } from '../shared/log.js';
@@ -36,7 +36,8 @@ export async function runBatchCommand(values: BatchCommandOptions, label: string
   const session = state === undefined ? undefined : await openSandbox(state);
   try {
     const selfIds = session === undefined ? config.selfIds : new Set([...config.selfIds, SANDBOX_SERVICE_IDENTITY.objectId, SANDBOX_SERVICE_IDENTITY.appId]);
-    const subscriptions = session?.subscriptions ?? azureSubscriptions();
+    // In Azure the watched subscriptions come with the config; the sandbox watches its state's.
+    const subscriptions = session?.subscriptions;
     const runtime = await createRuntime({
       home,
       config: { ...config, selfIds },

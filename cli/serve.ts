@@ -12,7 +12,7 @@ import { loadConfig } from '../shared/config.js';
 import { createLogger } from '../shared/log.js';
 import type { ChangeResult } from '../shared/result.js';
 import { startWebhookServer } from '../shared/webhookServer.js';
-import { azureConnection, azureSubscriptionId, azureSubscriptions } from '../shared/arm/azure.js';
+import { azureConnection, azureSubscriptionId } from '../shared/arm/azure.js';
 import { startDrift } from './demo.js';
 import { adminApi } from '../shared/admin/host.js';
 import { authenticatorFromEnv } from '../shared/admin/authFromEnv.js';
@@ -71,12 +71,11 @@ export async function serveCommand(args: string[]): Promise<number> {
   };
 
   if (azure) {
-    const subscriptions = azureSubscriptions();
     const arm = azureConnection();
     const audit = await configuredAudit(process.env, arm.credential, log);
     const modeStore = await configuredModeStore(process.env, home, () => arm.credential);
     const alertStore = await configuredAlertStore(process.env, home, () => arm.credential);
-    const runtime = await createRuntime({ home, config, arm, log, onResult, modeStore, alertStore, ...(subscriptions === undefined ? {} : { subscriptions }), ...(audit === undefined ? {} : { audit }) });
+    const runtime = await createRuntime({ home, config, arm, log, onResult, modeStore, alertStore, ...(audit === undefined ? {} : { audit }) });
     const key = process.env['HIPAA_REMEDIATOR_WEBHOOK_KEY'];
     const host = process.env['HIPAA_REMEDIATOR_LISTEN'] ?? '127.0.0.1';
     if (host !== '127.0.0.1' && host !== 'localhost' && (key === undefined || key.length < 32)) {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { azureConnection, azureSubscriptionId, azureSubscriptions } from '../shared/arm/azure.js';
+import { azureConnection, azureSubscriptionId } from '../shared/arm/azure.js';
 import type { ArmConnection } from '../shared/arm/gateway.js';
 import { sandboxConnection } from '../shared/arm/sandboxConnection.js';
 import { configuredAudit, configuredAuditVerifier } from '../shared/audit/configured.js';
@@ -45,12 +45,12 @@ async function build(env: NodeJS.ProcessEnv): Promise<Runtime> {
   const config = buildConfig(env['HIPAA_REMEDIATOR_CONFIG'] === undefined ? {} : (JSON.parse(env['HIPAA_REMEDIATOR_CONFIG']) as unknown), env);
   const log = createLogger();
   const home = functionsHome(env);
-  const subscriptions = azureSubscriptions(env);
+  // The watched subscriptions come with the config (scope, AZURE_SUBSCRIPTION_ID, HIPAA_REMEDIATOR_SUBSCRIPTIONS).
   const arm = connection(env);
   const audit = await configuredAudit(env, arm.credential, log);
   const modeStore = await configuredModeStore(env, home, () => arm.credential);
   const alertStore = await configuredAlertStore(env, home, () => arm.credential);
-  return createRuntime({ home, config, arm, log, modeStore, alertStore, env, ...(subscriptions === undefined ? {} : { subscriptions }), ...(audit === undefined ? {} : { audit }) });
+  return createRuntime({ home, config, arm, log, modeStore, alertStore, env, ...(audit === undefined ? {} : { audit }) });
 }
 
 function connection(env: NodeJS.ProcessEnv): ArmConnection {

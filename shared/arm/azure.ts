@@ -27,11 +27,3 @@ export function azureConnection(env: NodeJS.ProcessEnv = process.env): ArmConnec
   const endpoint = env['HIPAA_REMEDIATOR_ARM_ENDPOINT'];
   return { credential: lazyDefaultCredential(), ...(endpoint === undefined || endpoint.length === 0 ? {} : { endpoint }) };
 }
-
-/** AZURE_SUBSCRIPTION_ID plus HIPAA_REMEDIATOR_SUBSCRIPTIONS (comma-separated): what the service watches and sweeps. */
-export function azureSubscriptions(env: NodeJS.ProcessEnv = process.env): ReadonlySet<string> | undefined {
-  const ids = [azureSubscriptionId(env), ...(env['HIPAA_REMEDIATOR_SUBSCRIPTIONS'] ?? '').split(',')]
-    .map((id) => id?.trim().toLowerCase())
-    .filter((id): id is string => id !== undefined && id.length > 0);
-  return ids.length === 0 ? undefined : new Set(ids);
-}
