@@ -9,7 +9,7 @@ import type { AuditStore } from '../audit/record.js';
 import { MODES, type Mode, type Remediator } from '../remediator.js';
 import { configuredScopeSpansSubscriptions } from '../scope.js';
 import type { ModeResolver } from './resolver.js';
-import { resourceGroupScope, subscriptionResourceGroupScope, subscriptionScope, type ModeScope } from './scopes.js';
+import { parseModeScope, resourceGroupScope, subscriptionResourceGroupScope, subscriptionScope, type ModeScope } from './scopes.js';
 import type { ModeSetting, ModeStore } from './store.js';
 
 /** `subscriptionId` value meaning "every subscription", said on purpose (see ModeChangeRequest). */
@@ -129,8 +129,12 @@ function listed(names: readonly string[]): string {
 export async function changeMode(request: ModeChangeRequest, deps: ModeChangeDeps): Promise<ModeChangeResult> {
   const { scope, mode } = validateModeChange(request, deps);
   const now = (deps.clock ?? (() => new Date()))();
+  // A subscription's setting is that subscription's evidence, like its resources' records.
+  const parsedScope = parseModeScope(scope);
+  const located = parsedScope?.kind === 'subscription' || parsedScope?.kind === 'subscription-resource-group' ? { subscriptionId: parsedScope.subscriptionId } : {};
   const intent = await deps.audit.append({
     kind: 'intent',
+    ...located,
     remediator: request.remediator,
     scope,
     operator: request.operator,
@@ -148,12 +152,13 @@ export async function changeMode(request: ModeChangeRequest, deps: ModeChangeDep
       previous = await deps.store.set(current);
     }
   } catch (error) {
-    await deps.audit.append({ kind: 'outcome', intentSeq: intent.seq, outcome: 'failed', remediator: request.remediator, scope, operator: request.operator, reason: error instanceof Error ? error.message : String(error) });
+    await deps.audit.append({ kind: 'outcome', ...located, intentSeq: intent.seq, outcome: 'failed', remediator: request.remediator, scope, operator: request.operator, reason: error instanceof Error ? error.message : String(error) });
     await deps.audit.sync();
     throw error;
   }
   const outcome = await deps.audit.append({
     kind: 'mode-change',
+    ...located,
     intentSeq: intent.seq,
     outcome: 'succeeded',
     remediator: request.remediator,

@@ -59,6 +59,8 @@ describe('changing a mode per subscription', () => {
     await audit.close();
     const records = await readAuditRecords(home);
     expect(records.filter((r) => r.kind === 'intent').map((r) => r.scope)).toEqual([`sub:${B}`, `sub:${A}/rg:rg-research`, `sub:${A}/rg:rg-research`]);
+    // Each record of a subscription's setting names that subscription, as resource records do.
+    expect(records.filter((r) => r.kind === 'intent' || r.kind === 'mode-change').map((r) => r.subscriptionId)).toEqual([B, B, A, A, A, A]);
     expect(records.filter((r) => r.kind === 'mode-change').map((c) => [c.operator, c.scope, c.before?.['mode'], c.after?.['mode']])).toEqual([
       ['cli:alice', `sub:${B}`, null, 'off'],
       ['cli:alice', `sub:${A}/rg:rg-research`, null, 'alert'],
