@@ -4,12 +4,13 @@
  * service (families/); the sandbox and Azure differ only in the endpoint and credential.
  */
 import type { TokenCredential } from '@azure/core-auth';
+import { mapAhead } from '../concurrency.js';
 import { classifyArmError, PermanentError } from '../errors.js';
 import type { Change } from '../remediator.js';
 import { GraphDirectory } from './directory.js';
 import { AuthorizationFamily } from './families/authorization.js';
 import { DiagnosticSettingsFamily, DiagnosticsReader, withDiagnosticSettings } from './families/diagnostics.js';
-import type { AppliedChange, ClientSettings, ResourceFamily, SweepItem } from './families/family.js';
+import type { AppliedChange, CallOptions, ClientSettings, ResourceFamily, SweepItem } from './families/family.js';
 import { KeyVaultFamily } from './families/keyVault.js';
 import { LogAnalyticsFamily } from './families/logAnalytics.js';
 import { StorageFamily } from './families/storage.js';
@@ -62,6 +63,9 @@ export type SweepSource = 'resource-graph' | 'list-apis' | 'auto';
  * listings do not wait at all (README, benchmark).
  */
 export const AUTO_GRAPH_PAGES_PER_SUBSCRIPTION = 0.25;
+
+/** Subscriptions whose listings of one family a sweep keeps in flight. */
+const SUBSCRIPTIONS_LISTED_AHEAD = 4;
 
 export interface ArmConnection {
   credential: TokenCredential;
@@ -162,9 +166,7 @@ export class SdkArmGateway implements ArmGateway {
           if (graph !== undefined && rows !== undefined) {
             yield* graph.expand(rows, options);
           } else {
-            for (const subscriptionId of subscriptions) {
-              for await (const snapshot of family.list(subscriptionId, options)) yield { snapshot, fromGraph: false };
-            }
+            for await (const snapshot of this.listEach(family, subscriptions, options)) yield { snapshot, fromGraph: false };
           }
         } catch (error) {
           throw classifyArmError(error, fetched === undefined ? `/subscriptions/${subscriptions.join(',')}` : '/providers/Microsoft.ResourceGraph/resources');
@@ -173,6 +175,24 @@ export class SdkArmGateway implements ArmGateway {
     } finally {
       fetching.abort();
     }
+  }
+
+  /**
+   * A family's list APIs over the subscriptions. One subscription streams; several are listed a
+   * few at a time (each has its own ARM budget), each subscription's listing kept whole until its
+   * turn, in order.
+   */
+  private async *listEach(family: ResourceFamily, subscriptions: readonly string[], options: CallOptions): AsyncIterable<ResourceSnapshot> {
+    if (subscriptions.length === 1) {
+      yield* family.list(subscriptions[0]!, options);
+      return;
+    }
+    const listed = mapAhead(subscriptions, SUBSCRIPTIONS_LISTED_AHEAD, async (subscriptionId) => {
+      const snapshots: ResourceSnapshot[] = [];
+      for await (const snapshot of family.list(subscriptionId, options)) snapshots.push(snapshot);
+      return snapshots;
+    });
+    for await (const snapshots of listed) yield* snapshots;
   }
 
   /**

@@ -20,8 +20,14 @@ import { armClientOptions, ClientCache, requireResourceGroup, type AppliedChange
  */
 export const STORAGE_API_VERSION: string = KnownVersions.V20250801;
 
-/** Accounts whose blob service and container listings a sweep keeps in flight. */
+/** Accounts of one subscription whose blob service and container listings a sweep keeps in flight. */
 const CHILD_LISTINGS_AHEAD = 8;
+
+/**
+ * Across subscriptions (Resource Graph gives every account at once): as many as the list path
+ * keeps in flight over its four subscriptions at a time (shared/arm/gateway.ts).
+ */
+const GRAPH_CHILD_LISTINGS_AHEAD = 4 * CHILD_LISTINGS_AHEAD;
 
 export class StorageFamily implements ResourceFamily {
   readonly types = [STORAGE_ACCOUNT, BLOB_SERVICE, BLOB_CONTAINER];
@@ -109,7 +115,7 @@ export class StorageFamily implements ResourceFamily {
 
   /** Every account in scope is known up front: child listings overlap across subscriptions, each with its own ARM budget. */
   private async *expandRows(rows: readonly GraphRow[], options: CallOptions): AsyncIterable<SweepItem> {
-    const expanded = mapAhead(rows, CHILD_LISTINGS_AHEAD, async (row): Promise<SweepItem[]> => {
+    const expanded = mapAhead(rows, GRAPH_CHILD_LISTINGS_AHEAD, async (row): Promise<SweepItem[]> => {
       const account = storageAccountFromRow(row);
       const items: SweepItem[] = [{ snapshot: { type: STORAGE_ACCOUNT, id: parseResourceId(row.id), resource: account }, fromGraph: true }];
       // Blob services and containers are not in Resource Graph: one listing each per account, from ARM.
