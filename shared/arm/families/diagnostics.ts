@@ -19,9 +19,6 @@ export const DIAGNOSTIC_SETTINGS_API_VERSION = '2021-05-01-preview';
 /** Settings listings a sweep keeps in flight at once, ahead of the snapshot it yields. */
 const LIST_LOOKAHEAD = 16;
 
-/** Resource Graph gives every subscription's resources at once: as many as four subscriptions' listings would keep. */
-const GRAPH_LIST_LOOKAHEAD = 4 * LIST_LOOKAHEAD;
-
 /**
  * The modular client builds `/{+resourceUri}/providers/...`: an id with its leading slash would
  * go out as `//subscriptions/...`, which ARM need not accept. The URI goes without it.
@@ -157,7 +154,7 @@ export function withDiagnosticSettings(family: ResourceFamily, reader: Diagnosti
           graph: {
             query: graph.query,
             expand: (rows, options) =>
-              mapAhead(graph.expand(rows, options), GRAPH_LIST_LOOKAHEAD, async (item: SweepItem) => {
+              mapAhead(graph.expand(rows, options), LIST_LOOKAHEAD, async (item: SweepItem) => {
                 if (!monitored(item.snapshot)) return item;
                 const snapshot = await listedWithSettings(reader, item.snapshot, options);
                 return snapshot === undefined ? undefined : { ...item, snapshot };

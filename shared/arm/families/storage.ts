@@ -3,7 +3,6 @@
  * (a container's immutability policy comes with it, etag included).
  */
 import { KnownVersions, StorageManagementClient, type StorageAccount } from '@azure/arm-storage';
-import { mapAhead } from '../../concurrency.js';
 import type { Change } from '../../remediator.js';
 import { childrenUnlessGone } from '../resourceGraph/children.js';
 import { resourcesOfType } from '../resourceGraph/queries.js';
@@ -19,15 +18,6 @@ import { armClientOptions, ClientCache, requireResourceGroup, type AppliedChange
  * (20.0.0 dropped account properties from update bodies, so 20.1.0 is the floor.)
  */
 export const STORAGE_API_VERSION: string = KnownVersions.V20250801;
-
-/** Accounts of one subscription whose blob service and container listings a sweep keeps in flight. */
-const CHILD_LISTINGS_AHEAD = 8;
-
-/**
- * Across subscriptions (Resource Graph gives every account at once): as many as the list path
- * keeps in flight over its four subscriptions at a time (shared/arm/gateway.ts).
- */
-const GRAPH_CHILD_LISTINGS_AHEAD = 4 * CHILD_LISTINGS_AHEAD;
 
 export class StorageFamily implements ResourceFamily {
   readonly types = [STORAGE_ACCOUNT, BLOB_SERVICE, BLOB_CONTAINER];
@@ -99,13 +89,11 @@ export class StorageFamily implements ResourceFamily {
 
   async *list(subscriptionId: string, options: CallOptions): AsyncIterable<ResourceSnapshot> {
     const client = this.clients.for(subscriptionId);
-    const expanded = mapAhead(client.storageAccounts.list(options), CHILD_LISTINGS_AHEAD, async (account): Promise<ResourceSnapshot[] | undefined> => {
-      if (account.id === undefined) return undefined;
-      const snapshots: ResourceSnapshot[] = [{ type: STORAGE_ACCOUNT, id: parseResourceId(account.id), resource: account }];
-      for await (const child of this.childrenOf(account, options)) snapshots.push(child);
-      return snapshots;
-    });
-    for await (const snapshots of expanded) yield* snapshots;
+    for await (const account of client.storageAccounts.list(options)) {
+      if (account.id === undefined) continue;
+      yield { type: STORAGE_ACCOUNT, id: parseResourceId(account.id), resource: account };
+      yield* this.childrenOf(account, options);
+    }
   }
 
   readonly graph: GraphListing = {
@@ -113,16 +101,18 @@ export class StorageFamily implements ResourceFamily {
     expand: (rows, options) => this.expandRows(rows, options),
   };
 
-  /** Every account in scope is known up front: child listings overlap across subscriptions, each with its own ARM budget. */
+  /**
+   * One account after the other, as the list path does: Resource Graph orders accounts by id,
+   * so neighbours share a subscription and its ARM read budget, which parallel listings drained
+   * under load (the reliability suite's storm ended in 429s past the SDK's retries).
+   */
   private async *expandRows(rows: readonly GraphRow[], options: CallOptions): AsyncIterable<SweepItem> {
-    const expanded = mapAhead(rows, GRAPH_CHILD_LISTINGS_AHEAD, async (row): Promise<SweepItem[]> => {
+    for (const row of rows) {
       const account = storageAccountFromRow(row);
-      const items: SweepItem[] = [{ snapshot: { type: STORAGE_ACCOUNT, id: parseResourceId(row.id), resource: account }, fromGraph: true }];
+      yield { snapshot: { type: STORAGE_ACCOUNT, id: parseResourceId(row.id), resource: account }, fromGraph: true };
       // Blob services and containers are not in Resource Graph: one listing each per account, from ARM.
-      for await (const snapshot of childrenUnlessGone(this.childrenOf(account, options), row.id)) items.push({ snapshot, fromGraph: false });
-      return items;
-    });
-    for await (const items of expanded) yield* items;
+      for await (const snapshot of childrenUnlessGone(this.childrenOf(account, options), row.id)) yield { snapshot, fromGraph: false };
+    }
   }
 
   /** The account's blob services and containers: one paged listing each, never a GET per container. */
