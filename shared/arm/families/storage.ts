@@ -3,6 +3,7 @@
  * (a container's immutability policy comes with it, etag included).
  */
 import { KnownVersions, StorageManagementClient, type StorageAccount } from '@azure/arm-storage';
+import { mapAhead } from '../../concurrency.js';
 import type { Change } from '../../remediator.js';
 import { childrenUnlessGone } from '../resourceGraph/children.js';
 import { resourcesOfType } from '../resourceGraph/queries.js';
@@ -18,6 +19,13 @@ import { armClientOptions, ClientCache, requireResourceGroup, type AppliedChange
  * (20.0.0 dropped account properties from update bodies, so 20.1.0 is the floor.)
  */
 export const STORAGE_API_VERSION: string = KnownVersions.V20250801;
+
+/** Subscriptions whose accounts a Resource Graph sweep lists the children of at once (as the list path lists subscriptions). */
+const SUBSCRIPTIONS_EXPANDED_AHEAD = 4;
+
+function subscriptionOf(id: string): string {
+  return (id.split('/')[2] ?? '').toLowerCase();
+}
 
 export class StorageFamily implements ResourceFamily {
   readonly types = [STORAGE_ACCOUNT, BLOB_SERVICE, BLOB_CONTAINER];
@@ -102,17 +110,28 @@ export class StorageFamily implements ResourceFamily {
   };
 
   /**
-   * One account after the other, as the list path does: Resource Graph orders accounts by id,
-   * so neighbours share a subscription and its ARM read budget, which parallel listings drained
-   * under load (the reliability suite's storm ended in 429s past the SDK's retries).
+   * As the list path does: the accounts of one subscription one after the other (they share its
+   * ARM read budget, which parallel listings drained under load), a few subscriptions at a time.
+   * Resource Graph orders rows by id, so each subscription's accounts are contiguous.
    */
   private async *expandRows(rows: readonly GraphRow[], options: CallOptions): AsyncIterable<SweepItem> {
+    const bySubscription: GraphRow[][] = [];
     for (const row of rows) {
-      const account = storageAccountFromRow(row);
-      yield { snapshot: { type: STORAGE_ACCOUNT, id: parseResourceId(row.id), resource: account }, fromGraph: true };
-      // Blob services and containers are not in Resource Graph: one listing each per account, from ARM.
-      for await (const snapshot of childrenUnlessGone(this.childrenOf(account, options), row.id)) yield { snapshot, fromGraph: false };
+      const last = bySubscription.at(-1);
+      if (last !== undefined && subscriptionOf(last[0]!.id) === subscriptionOf(row.id)) last.push(row);
+      else bySubscription.push([row]);
     }
+    const expanded = mapAhead(bySubscription, SUBSCRIPTIONS_EXPANDED_AHEAD, async (accounts): Promise<SweepItem[]> => {
+      const items: SweepItem[] = [];
+      for (const row of accounts) {
+        const account = storageAccountFromRow(row);
+        items.push({ snapshot: { type: STORAGE_ACCOUNT, id: parseResourceId(row.id), resource: account }, fromGraph: true });
+        // Blob services and containers are not in Resource Graph: one listing each per account, from ARM.
+        for await (const snapshot of childrenUnlessGone(this.childrenOf(account, options), row.id)) items.push({ snapshot, fromGraph: false });
+      }
+      return items;
+    });
+    for await (const items of expanded) yield* items;
   }
 
   /** The account's blob services and containers: one paged listing each, never a GET per container. */
