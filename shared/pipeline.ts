@@ -504,7 +504,7 @@ export class Pipeline {
 
   private async record(result: ChangeResult, extra: Pick<AuditEntry, 'kind' | 'actor'>): Promise<ChangeResult> {
     const record = await this.appendOrFail({ ...auditFields(result), ...extra, ...(result.changes.length > 0 ? { change: result.changes } : {}) });
-    const logged = { ...withSubscription(result), auditSeq: record.seq };
+    const logged = { ...result, auditSeq: record.seq };
     this.deps.log.info({ eventId: logged.eventId, resourceId: logged.resourceId, remediator: logged.remediator, decision: logged.decision, auditSeq: logged.auditSeq, reason: logged.reason }, `decision ${logged.decision}`);
     return logged;
   }

@@ -1,6 +1,6 @@
 /**
- * The pipeline's only door to ARM: read a live resource, apply a planned change, list a
- * subscription. Backed by the real Azure SDK clients, one family of resource types per Azure
+ * The pipeline's only door to ARM: read a live resource, apply a planned change, sweep
+ * subscriptions. Backed by the real Azure SDK clients, one family of resource types per Azure
  * service (families/); the sandbox and Azure differ only in the endpoint and credential.
  */
 import type { TokenCredential } from '@azure/core-auth';
@@ -35,11 +35,6 @@ export interface ArmGateway {
   apply(change: Change, signal?: AbortSignal): Promise<AppliedChange>;
   /** The api-version the SDK sends for a change; recorded in the audit intent before the write. */
   apiVersionOf(change: Change): string;
-  /**
-   * Every resource of the readable types in a subscription, through list APIs with paging (one
-   * call per page, and one child listing per parent, never one GET per resource).
-   */
-  list(subscriptionId: string, signal?: AbortSignal): AsyncIterable<ResourceSnapshot>;
   /**
    * What a sweep decides on across many subscriptions. `resource-graph`: one paged Resource
    * Graph query per family ARG indexes, across all of them at once (children and data-plane
@@ -143,14 +138,6 @@ export class SdkArmGateway implements ArmGateway {
 
   apiVersionOf(change: Change): string {
     return this.familyOfChange(change).apiVersionOf(change);
-  }
-
-  async *list(subscriptionId: string, signal?: AbortSignal): AsyncIterable<ResourceSnapshot> {
-    try {
-      for (const family of this.families) yield* family.list(subscriptionId, signal === undefined ? {} : { abortSignal: signal });
-    } catch (error) {
-      throw classifyArmError(error, `/subscriptions/${subscriptionId}`);
-    }
   }
 
   async *sweep(subscriptions: readonly string[], source: SweepSource, signal?: AbortSignal): AsyncIterable<SweepItem> {

@@ -23,10 +23,6 @@ export const STORAGE_API_VERSION: string = KnownVersions.V20250801;
 /** Subscriptions whose accounts a Resource Graph sweep lists the children of at once (as the list path lists subscriptions). */
 const SUBSCRIPTIONS_EXPANDED_AHEAD = 4;
 
-function subscriptionOf(id: string): string {
-  return (id.split('/')[2] ?? '').toLowerCase();
-}
-
 export class StorageFamily implements ResourceFamily {
   readonly types = [STORAGE_ACCOUNT, BLOB_SERVICE, BLOB_CONTAINER];
   readonly operationPrefixes = ['storageAccounts', 'blobServices', 'blobContainers', 'immutabilityPolicies'];
@@ -115,17 +111,18 @@ export class StorageFamily implements ResourceFamily {
    * Resource Graph orders rows by id, so each subscription's accounts are contiguous.
    */
   private async *expandRows(rows: readonly GraphRow[], options: CallOptions): AsyncIterable<SweepItem> {
-    const bySubscription: GraphRow[][] = [];
+    const bySubscription: { row: GraphRow; id: ArmResourceId }[][] = [];
     for (const row of rows) {
+      const id = parseResourceId(row.id);
       const last = bySubscription.at(-1);
-      if (last !== undefined && subscriptionOf(last[0]!.id) === subscriptionOf(row.id)) last.push(row);
-      else bySubscription.push([row]);
+      if (last?.[0]?.id.subscriptionId === id.subscriptionId) last.push({ row, id });
+      else bySubscription.push([{ row, id }]);
     }
     const expanded = mapAhead(bySubscription, SUBSCRIPTIONS_EXPANDED_AHEAD, async (accounts): Promise<SweepItem[]> => {
       const items: SweepItem[] = [];
-      for (const row of accounts) {
+      for (const { row, id } of accounts) {
         const account = storageAccountFromRow(row);
-        items.push({ snapshot: { type: STORAGE_ACCOUNT, id: parseResourceId(row.id), resource: account }, fromGraph: true });
+        items.push({ snapshot: { type: STORAGE_ACCOUNT, id, resource: account }, fromGraph: true });
         // Blob services and containers are not in Resource Graph: one listing each per account, from ARM.
         for await (const snapshot of childrenUnlessGone(this.childrenOf(account, options), row.id)) items.push({ snapshot, fromGraph: false });
       }
